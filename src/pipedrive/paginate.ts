@@ -1,0 +1,149 @@
+/**
+ * Paginators: a stream's pages as an async iterable, driven only by its catalog entry.
+ *
+ * - cursor: `limit` + `cursor`, following `additional_data.next_cursor` until it is null, empty
+ *   or absent (some v2 endpoints omit `additional_data` entirely on the last page).
+ * - offset: v1 `start` + `limit`. The paging object is `additional_data.pagination`, or
+ *   `additional_data` itself (v1 /leads, /dealFields); more pages follow while
+ *   `more_items_in_collection` is true, from `next_start`, or `start + records` when
+ *   `next_start` is missing.
+ * - none: one request.
+ *
+ * v1's `data: null` (nothing matched) is an empty page. A server that would make us loop
+ * forever (the same cursor again, no progress) is an error, not a hang.
+ */
+import { SourceTerminalError } from '../errors.js';
+import { fieldsStreamFor, pageSizeOf, type FieldEntity, type StreamDefinition } from './catalog.js';
+import type { Envelope, PipedriveClient, QueryParams } from './client.js';
+import { parseFieldDefinition, type FieldDefinition } from './fields.js';
+
+export interface Page {
+  readonly records: Record<string, unknown>[];
+  readonly envelope: Envelope;
+}
+
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/**
+ * The records of one envelope: `data` as an array of objects, `null`/absent as none, and a single
+ * object (e.g. `/users/me`) as one record.
+ */
+export function recordsOf(envelope: Envelope, where: string): Record<string, unknown>[] {
+  const { data } = envelope;
+  if (data === null || data === undefined) return [];
+  const single = asObject(data);
+  if (single) return [single];
+  if (!Array.isArray(data)) {
+    throw new SourceTerminalError(`${where} returned data of an unexpected shape (${typeof data}).`, 200);
+  }
+  return data.map((item, index) => {
+    const record = asObject(item);
+    if (!record) throw new SourceTerminalError(`${where} returned a non-object record at index ${index}.`, 200);
+    return record;
+  });
+}
+
+/** `additional_data.next_cursor` when it names another page; undefined on the last page. */
+export function nextCursorOf(envelope: Envelope): string | undefined {
+  const next = asObject(envelope.additional_data)?.next_cursor;
+  return typeof next === 'string' && next !== '' ? next : undefined;
+}
+
+/** The next `start` of a v1 offset page, or undefined when this was the last page. */
+export function nextStartOf(envelope: Envelope, start: number, recordCount: number): number | undefined {
+  const additional = asObject(envelope.additional_data);
+  const pagination = asObject(additional?.pagination) ?? additional;
+  if (pagination?.more_items_in_collection !== true) return undefined;
+  const next = pagination.next_start;
+  return typeof next === 'number' && Number.isInteger(next) ? next : start + recordCount;
+}
+
+/** Pages of `stream`, with `params` (e.g. `updated_since`, `sort_by`) on top of the catalog's. */
+export function paginate(client: PipedriveClient, stream: StreamDefinition, params: QueryParams = {}): AsyncIterable<Page> {
+  switch (stream.pagination) {
+    case 'cursor':
+      return cursorPages(client, stream, params);
+    case 'offset':
+      return offsetPages(client, stream, params);
+    case 'none':
+      return singlePage(client, stream, params);
+  }
+}
+
+function where(stream: StreamDefinition): string {
+  return `${stream.api} ${stream.path} (stream ${stream.name})`;
+}
+
+async function* cursorPages(client: PipedriveClient, stream: StreamDefinition, params: QueryParams): AsyncGenerator<Page> {
+  const seen = new Set<string>();
+  // A caller may resume from a cursor it kept; otherwise start at the first page.
+  let cursor = typeof params.cursor === 'string' && params.cursor !== '' ? params.cursor : undefined;
+  for (;;) {
+    const envelope = await client.get(
+      stream.api,
+      stream.path,
+      { ...stream.params, limit: pageSizeOf(stream), ...params, cursor },
+      { stream: stream.name },
+    );
+    yield { records: recordsOf(envelope, where(stream)), envelope };
+    cursor = nextCursorOf(envelope);
+    if (cursor === undefined) return;
+    if (seen.has(cursor)) {
+      throw new SourceTerminalError(`${where(stream)} returned a cursor it had returned before; stopping to avoid a loop.`, 200);
+    }
+    seen.add(cursor);
+  }
+}
+
+async function* offsetPages(client: PipedriveClient, stream: StreamDefinition, params: QueryParams): AsyncGenerator<Page> {
+  // A caller may resume from a known offset; anything unusable starts from the beginning.
+  const first = Number(params.start ?? 0);
+  let start = Number.isInteger(first) && first >= 0 ? first : 0;
+  for (;;) {
+    const envelope = await client.get(
+      stream.api,
+      stream.path,
+      { ...stream.params, limit: pageSizeOf(stream), ...params, start },
+      { stream: stream.name },
+    );
+    const records = recordsOf(envelope, where(stream));
+    yield { records, envelope };
+    const next = nextStartOf(envelope, start, records.length);
+    if (next === undefined) return;
+    if (next <= start) {
+      throw new SourceTerminalError(
+        `${where(stream)} says more items follow but gave no next position after start=${start}; stopping to avoid a loop.`,
+        200,
+      );
+    }
+    start = next;
+  }
+}
+
+async function* singlePage(client: PipedriveClient, stream: StreamDefinition, params: QueryParams): AsyncGenerator<Page> {
+  const envelope = await client.get(stream.api, stream.path, { ...stream.params, ...params }, { stream: stream.name });
+  yield { records: recordsOf(envelope, where(stream)), envelope };
+}
+
+/** Reads an entity's v2 fields stream completely and returns its typed field definitions. */
+export async function fetchFieldDefinitions(client: PipedriveClient, entity: FieldEntity): Promise<FieldDefinition[]> {
+  const stream = fieldsStreamFor(entity);
+  const definitions: FieldDefinition[] = [];
+  for await (const page of paginate(client, stream)) {
+    for (const raw of page.records) {
+      try {
+        definitions.push(parseFieldDefinition(raw));
+      } catch (error) {
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new SourceTerminalError(`${where(stream)} returned a field definition the loader cannot read: ${detail}`, 200, {
+          cause: error,
+        });
+      }
+    }
+  }
+  return definitions;
+}

@@ -1,0 +1,228 @@
+/**
+ * The DuckDB warehouse client: one embedded database file, one connection, all IO.
+ *
+ * DuckDB allows one writing process per file, so one connection is enough and a transaction is
+ * simply BEGIN/COMMIT on it. Rows reach staging through the Appender in DataChunks of 2048 rows
+ * (DuckDB's vector size), never through row-by-row INSERTs; only one chunk is alive at a time,
+ * so memory stays flat whatever the batch size the caller chose.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { DuckDBDataChunk, DuckDBInstance, BIGINT } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { ConfigurationError, WarehouseTerminalError } from '../../src/errors.js';
+import type { TargetConfig } from '../../src/config/target.js';
+import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
+import type { ResultRow, SqlParam, WarehouseClient, WarehouseSession } from '../types.js';
+import { DUCKDB_CATALOG, duckdbDialect, qualify, quoteIdentifier, STAGING_ROW_COLUMN } from './dialect.js';
+import { translateDuckDBError } from './errors.js';
+import { CellTypeError, fromDuckDBValue, parameterType, stagingVectorType, toStagingValue } from './values.js';
+
+export const DEFAULT_DUCKDB_PATH = './pipedrive.duckdb';
+const CHUNK_ROWS = 2048;
+
+export interface DuckDBSettings {
+  readonly path: string;
+  readonly threads?: number;
+  readonly memoryLimit?: string;
+}
+
+/** Validates the `settings` of a DuckDB output in profiles.yml. */
+export function parseDuckDBSettings(settings: Readonly<Record<string, unknown>>): DuckDBSettings {
+  const { path = DEFAULT_DUCKDB_PATH, threads, memory_limit: memoryLimit } = settings;
+  if (typeof path !== 'string' || path.trim() === '') {
+    throw new ConfigurationError('The DuckDB target needs `path` to be a file path (or ":memory:").');
+  }
+  if (threads !== undefined && !(typeof threads === 'number' && Number.isInteger(threads) && threads > 0)) {
+    throw new ConfigurationError('The DuckDB target setting `threads` must be a positive whole number.');
+  }
+  if (memoryLimit !== undefined && typeof memoryLimit !== 'string') {
+    throw new ConfigurationError('The DuckDB target setting `memory_limit` must be text such as "2GB".');
+  }
+  return { path, threads, memoryLimit };
+}
+
+export class DuckDBClient implements WarehouseClient {
+  readonly dialect = duckdbDialect;
+  readonly #settings: DuckDBSettings;
+  #instance: DuckDBInstance | undefined;
+  #connection: DuckDBConnection | undefined;
+  #inTransaction = false;
+  #stagingCounter = 0;
+
+  constructor(target: TargetConfig) {
+    this.#settings = parseDuckDBSettings(target.settings);
+  }
+
+  get #isMemory(): boolean {
+    return this.#settings.path === ':memory:';
+  }
+
+  describeTarget(): string {
+    return this.#isMemory ? 'DuckDB in memory' : `DuckDB file ${this.#settings.path}`;
+  }
+
+  async open(): Promise<void> {
+    if (this.#connection) return;
+    const { path, threads, memoryLimit } = this.#settings;
+    const options: Record<string, string> = {};
+    if (threads !== undefined) options['threads'] = String(threads);
+    if (memoryLimit !== undefined) options['memory_limit'] = memoryLimit;
+    try {
+      if (!this.#isMemory) await mkdir(dirname(resolve(path)), { recursive: true });
+      // The file is attached under a fixed name (see DUCKDB_CATALOG). ATTACH takes no bound
+      // parameters; the path comes from the user's own profile and is quoted as a literal.
+      this.#instance = await DuckDBInstance.create(':memory:', options);
+      this.#connection = await this.#instance.connect();
+      await this.#connection.run(`ATTACH ${stringLiteral(path)} AS ${quoteIdentifier(DUCKDB_CATALOG)}`);
+      await this.#connection.run(`USE ${quoteIdentifier(DUCKDB_CATALOG)}`);
+    } catch (error) {
+      this.#connection?.closeSync();
+      this.#instance?.closeSync();
+      this.#connection = undefined;
+      this.#instance = undefined;
+      throw translateDuckDBError(error, 'opening the database', path);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#connection?.closeSync();
+    this.#instance?.closeSync();
+    this.#connection = undefined;
+    this.#instance = undefined;
+  }
+
+  async query<R extends ResultRow = ResultRow>(sql: string, params: readonly SqlParam[] = []): Promise<R[]> {
+    const connection = this.#requireConnection();
+    try {
+      const reader = await connection.runAndReadAll(sql, [...params], params.map(parameterType));
+      return reader.getRowObjects().map((row) => {
+        const plain: ResultRow = {};
+        for (const [key, value] of Object.entries(row)) plain[key] = fromDuckDBValue(value);
+        return plain as R;
+      });
+    } catch (error) {
+      throw translateDuckDBError(error, `running ${summarize(sql)}`, this.#settings.path);
+    }
+  }
+
+  async execute(sql: string, params: readonly SqlParam[] = []): Promise<void> {
+    const connection = this.#requireConnection();
+    try {
+      await connection.run(sql, [...params], params.map(parameterType));
+    } catch (error) {
+      throw translateDuckDBError(error, `running ${summarize(sql)}`, this.#settings.path);
+    }
+  }
+
+  async transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
+    if (this.#inTransaction) throw new Error('DuckDBClient.transaction cannot be nested');
+    await this.execute('BEGIN TRANSACTION');
+    this.#inTransaction = true;
+    try {
+      const result = await work(this.#session());
+      await this.execute('COMMIT');
+      return result;
+    } catch (error) {
+      // A failed statement already aborted the transaction; ROLLBACK then only clears it.
+      await this.#requireConnection()
+        .run('ROLLBACK')
+        .catch(() => undefined);
+      // Driver errors were translated where they happened; the caller's own errors pass unchanged.
+      throw error;
+    } finally {
+      this.#inTransaction = false;
+    }
+  }
+
+  async describeSchema(schema: string): Promise<Map<string, ColumnSpec[]>> {
+    const rows = await this.query<{ table_name: string; column_name: string; data_type: string }>(
+      `SELECT table_name, column_name, data_type FROM information_schema.columns
+       WHERE table_catalog = $1 AND table_schema = $2
+       ORDER BY table_name, ordinal_position`,
+      [DUCKDB_CATALOG, schema],
+    );
+    const tables = new Map<string, ColumnSpec[]>();
+    for (const row of rows) {
+      const columns = tables.get(row.table_name) ?? [];
+      columns.push({ name: row.column_name, type: this.dialect.logicalType(row.data_type) });
+      tables.set(row.table_name, columns);
+    }
+    return tables;
+  }
+
+  /**
+   * Creates a staging table next to `target` (no key: duplicates are resolved by the merge) and
+   * appends the rows in DataChunks. Inside a transaction the table vanishes on rollback.
+   */
+  async writeStaging(target: TableRef, columns: readonly ColumnSpec[], rows: readonly Row[]): Promise<TableRef> {
+    const connection = this.#requireConnection();
+    this.#stagingCounter += 1;
+    const staging: TableRef = {
+      schema: target.schema,
+      name: `_loader_staging_${target.name}_${this.#stagingCounter}`,
+    };
+    const definitions = columns.map((c) => `${quoteIdentifier(c.name)} ${this.dialect.nativeType(c.type)}`);
+    definitions.push(`${quoteIdentifier(STAGING_ROW_COLUMN)} BIGINT`);
+    await this.execute(`CREATE OR REPLACE TABLE ${qualify(staging)} (${definitions.join(', ')})`);
+
+    const types = [...columns.map((c) => stagingVectorType(c.type)), BIGINT];
+    try {
+      const appender = await connection.createAppender(staging.name, staging.schema, DUCKDB_CATALOG);
+      try {
+        for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
+          const slice = rows.slice(start, start + CHUNK_ROWS);
+          const chunk = DuckDBDataChunk.create(types, slice.length);
+          columns.forEach((column, index) => {
+            chunk.setColumnValues(index, slice.map((row) => stageCell(column, row)));
+          });
+          chunk.setColumnValues(
+            columns.length,
+            slice.map((_, offset) => BigInt(start + offset)),
+          );
+          appender.appendDataChunk(chunk);
+        }
+        appender.flushSync();
+      } finally {
+        appender.closeSync();
+      }
+    } catch (error) {
+      throw translateDuckDBError(error, `staging rows for ${target.schema}.${target.name}`, this.#settings.path);
+    }
+    return staging;
+  }
+
+  #session(): WarehouseSession {
+    return {
+      query: (sql, params) => this.query(sql, params),
+      execute: (sql, params) => this.execute(sql, params),
+      writeStaging: (target, columns, rows) => this.writeStaging(target, columns, rows),
+    };
+  }
+
+  #requireConnection(): DuckDBConnection {
+    if (!this.#connection) throw new Error('DuckDBClient used before open() or after close()');
+    return this.#connection;
+  }
+}
+
+function stageCell(column: ColumnSpec, row: Row): DuckDBValue {
+  try {
+    return toStagingValue(column.type, row[column.name]);
+  } catch (error) {
+    if (error instanceof CellTypeError) {
+      throw new WarehouseTerminalError(`Column ${column.name}: ${error.message}`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+function stringLiteral(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+/** The statement's first words, for error messages; never the bound values. */
+function summarize(sql: string): string {
+  const oneLine = sql.replace(/\s+/g, ' ').trim();
+  return oneLine.length > 80 ? `${oneLine.slice(0, 77)}...` : oneLine;
+}

@@ -1,0 +1,207 @@
+/**
+ * The loader's state, kept in the warehouse next to the data (so a CI run with an empty working
+ * directory resumes where the last one stopped): bookmarks, the run log and the column map.
+ *
+ * Portable SQL only, rendered through the Dialect with bound parameters: rows are replaced by
+ * DELETE + INSERT rather than a warehouse-specific upsert, so the same store runs everywhere.
+ * Writes that must commit with a batch take that batch's session.
+ */
+import type { WarehouseClient, WarehouseSession, SqlParam } from '../../adapters/types.js';
+import { LOADER_TABLES } from '../../migrations/tables.js';
+import type {
+  FinishedRun,
+  PersistedColumnMapping,
+  RunRecord,
+  RunStatus,
+  RunStreamStats,
+  StreamState,
+} from './types.js';
+
+const MAPPING_COLUMNS = [
+  'table_name',
+  'field_key',
+  'subfield',
+  'column_name',
+  'field_name',
+  'field_type',
+  'first_seen_at',
+  'last_seen_at',
+] as const;
+
+const RUN_COLUMNS = ['load_id', 'started_at', 'finished_at', 'status', 'streams', 'requests', 'tokens', 'error'] as const;
+
+/** Timestamps come back as ISO strings from DuckDB and as Date objects from some drivers. */
+function isoText(value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  return String(value);
+}
+
+function text(value: unknown): string {
+  return value === null || value === undefined ? '' : String(value);
+}
+
+export class StateStore {
+  constructor(
+    private readonly client: WarehouseClient,
+    private readonly schema: string,
+  ) {}
+
+  /** The committed bookmark of every stream that has one. */
+  async readBookmarks(): Promise<Map<string, string>> {
+    const states = await this.readStreamStates();
+    return new Map(states.map((state) => [state.stream, state.bookmark]));
+  }
+
+  async readStreamStates(): Promise<StreamState[]> {
+    const rows = await this.client.query(
+      `SELECT ${this.list(['stream', 'bookmark', 'load_id', 'updated_at'])} FROM ${this.table('state')} ` +
+        `ORDER BY ${this.id('stream')}`,
+    );
+    return rows.map((row) => ({
+      stream: text(row['stream']),
+      bookmark: text(row['bookmark']),
+      loadId: text(row['load_id']),
+      updatedAt: isoText(row['updated_at']),
+    }));
+  }
+
+  /**
+   * Records `bookmark` as the stream's newest committed update_time. Call it with the batch's
+   * session (upsertBatch's afterMerge), so the bookmark commits with the rows it covers and never
+   * runs ahead of them.
+   */
+  async saveBookmark(
+    session: WarehouseSession,
+    stream: string,
+    bookmark: string,
+    loadId: string,
+    now: Date = new Date(),
+  ): Promise<void> {
+    await session.execute(`DELETE FROM ${this.table('state')} WHERE ${this.id('stream')} = ${this.p(1)}`, [stream]);
+    await this.insert(session, 'state', ['stream', 'bookmark', 'load_id', 'updated_at'], [
+      stream,
+      bookmark,
+      loadId,
+      now.toISOString(),
+    ]);
+  }
+
+  /** Forgets a stream's bookmark, so its next run reads everything (`state reset`, --full-refresh). */
+  async clearBookmark(stream: string): Promise<void> {
+    await this.client.execute(`DELETE FROM ${this.table('state')} WHERE ${this.id('stream')} = ${this.p(1)}`, [
+      stream,
+    ]);
+  }
+
+  async readColumnMappings(): Promise<PersistedColumnMapping[]> {
+    const rows = await this.client.query(
+      `SELECT ${this.list(MAPPING_COLUMNS)} FROM ${this.table('columns')} ` +
+        `ORDER BY ${this.list(['table_name', 'field_key', 'subfield'])}`,
+    );
+    return rows.map((row) => ({
+      table_name: text(row['table_name']),
+      field_key: text(row['field_key']),
+      subfield: text(row['subfield']),
+      column_name: text(row['column_name']),
+      field_name: text(row['field_name']),
+      field_type: text(row['field_type']),
+      first_seen_at: isoText(row['first_seen_at']),
+      last_seen_at: isoText(row['last_seen_at']),
+    }));
+  }
+
+  /** Inserts or replaces mappings by (table_name, field_key, subfield), exactly as given. */
+  async saveColumnMappings(session: WarehouseSession, mappings: readonly PersistedColumnMapping[]): Promise<void> {
+    const keyMatch = `${this.id('table_name')} = ${this.p(1)} AND ${this.id('field_key')} = ${this.p(2)} AND ${this.id('subfield')} = ${this.p(3)}`;
+    for (const mapping of mappings) {
+      await session.execute(`DELETE FROM ${this.table('columns')} WHERE ${keyMatch}`, [
+        mapping.table_name,
+        mapping.field_key,
+        mapping.subfield,
+      ]);
+      await this.insert(
+        session,
+        'columns',
+        MAPPING_COLUMNS,
+        MAPPING_COLUMNS.map((column) => mapping[column]),
+      );
+    }
+  }
+
+  async startRun(loadId: string, startedAt: string): Promise<void> {
+    await this.insert(this.client, 'runs', ['load_id', 'started_at', 'status'], [loadId, startedAt, 'running']);
+  }
+
+  /** Records how a run ended; the row is replaced whole, keeping the recorded start time. */
+  async finishRun(loadId: string, run: FinishedRun, finishedAt: string): Promise<void> {
+    const existing = await this.client.query(
+      `SELECT ${this.id('started_at')} FROM ${this.table('runs')} WHERE ${this.id('load_id')} = ${this.p(1)}`,
+      [loadId],
+    );
+    const startedAt = existing[0] ? isoText(existing[0]['started_at']) : finishedAt;
+    await this.client.transaction(async (session) => {
+      await session.execute(`DELETE FROM ${this.table('runs')} WHERE ${this.id('load_id')} = ${this.p(1)}`, [loadId]);
+      await this.insert(session, 'runs', RUN_COLUMNS, [
+        loadId,
+        startedAt,
+        finishedAt,
+        run.status,
+        JSON.stringify(run.streams),
+        run.requests,
+        run.tokens,
+        run.error ?? null,
+      ]);
+    });
+  }
+
+  /** The most recent runs, newest first. */
+  async readRuns(limit = 20): Promise<RunRecord[]> {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError('limit must be a whole number ≥ 1');
+    const rows = await this.client.query(
+      `SELECT ${this.list(RUN_COLUMNS)} FROM ${this.table('runs')} ` +
+        `ORDER BY ${this.id('started_at')} DESC, ${this.id('load_id')} DESC LIMIT ${limit}`,
+    );
+    return rows.map((row) => ({
+      loadId: text(row['load_id']),
+      startedAt: isoText(row['started_at']),
+      finishedAt: row['finished_at'] === null ? null : isoText(row['finished_at']),
+      status: text(row['status']) as RunStatus,
+      streams: parseStreams(row['streams']),
+      requests: Number(row['requests'] ?? 0),
+      tokens: Number(row['tokens'] ?? 0),
+      error: row['error'] === null || row['error'] === undefined ? null : String(row['error']),
+    }));
+  }
+
+  private async insert(
+    session: WarehouseSession,
+    table: keyof typeof LOADER_TABLES,
+    columns: readonly string[],
+    values: readonly SqlParam[],
+  ): Promise<void> {
+    const placeholders = columns.map((_, index) => this.p(index + 1)).join(', ');
+    await session.execute(`INSERT INTO ${this.table(table)} (${this.list(columns)}) VALUES (${placeholders})`, values);
+  }
+
+  private table(table: keyof typeof LOADER_TABLES): string {
+    return this.client.dialect.qualify({ schema: this.schema, name: LOADER_TABLES[table] });
+  }
+
+  private id(name: string): string {
+    return this.client.dialect.quoteIdentifier(name);
+  }
+
+  private list(names: readonly string[]): string {
+    return names.map((name) => this.id(name)).join(', ');
+  }
+
+  private p(index: number): string {
+    return this.client.dialect.parameter(index);
+  }
+}
+
+function parseStreams(value: unknown): RunStreamStats[] {
+  if (value === null || value === undefined) return [];
+  const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+  return Array.isArray(parsed) ? (parsed as RunStreamStats[]) : [];
+}

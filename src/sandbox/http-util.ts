@@ -1,0 +1,55 @@
+/** Response building blocks: Pipedrive's JSON envelopes (reference §3, §7) and Cloudflare HTML pages. */
+
+export interface Reply {
+  readonly status: number;
+  readonly body: string;
+  readonly contentType: string;
+}
+
+/** A request the handlers reject; the server turns it into Pipedrive's error envelope. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly info = 'Please check developers.pipedrive.com for more information about Pipedrive API.',
+  ) {
+    super(message);
+  }
+}
+
+export function jsonReply(status: number, value: unknown): Reply {
+  return { status, body: JSON.stringify(value), contentType: 'application/json; charset=utf-8' };
+}
+
+export function successReply(data: unknown, additionalData?: unknown): Reply {
+  return jsonReply(200, additionalData === undefined ? { success: true, data } : { success: true, data, additional_data: additionalData });
+}
+
+export function errorReply(status: number, error: string, info?: string): Reply {
+  return jsonReply(status, {
+    success: false,
+    error,
+    errorCode: status,
+    error_info: info ?? 'Please check developers.pipedrive.com for more information about Pipedrive API.',
+    data: null,
+    additional_data: null,
+  });
+}
+
+const CLOUDFLARE_TITLES: Record<number, string> = {
+  403: 'Access denied',
+  502: 'Bad gateway',
+  504: 'Gateway time-out',
+  524: 'A timeout occurred',
+};
+
+/** The HTML page Cloudflare serves in front of Pipedrive: not JSON, on purpose. */
+export function cloudflareReply(status: number): Reply {
+  const title = CLOUDFLARE_TITLES[status] ?? 'Error';
+  const body =
+    `<!DOCTYPE html>\n<html lang="en-US"><head><title>${title} | api.pipedrive.com | Cloudflare</title></head>` +
+    `<body><div id="cf-wrapper"><h1>Error ${status === 403 ? 1020 : status}</h1><h2>${title}</h2>` +
+    `<p>This error is produced by Cloudflare. The site owner may have set restrictions that prevent you from accessing the site.</p>` +
+    `<p>Cloudflare Ray ID: 8c0ffee000000000</p></div></body></html>\n`;
+  return { status, body, contentType: 'text/html; charset=UTF-8' };
+}

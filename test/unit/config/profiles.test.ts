@@ -1,0 +1,123 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { renderTemplate } from '../../../src/config/env-var.js';
+import { findProfilesFile, resolveTarget, targetFromProfiles } from '../../../src/config/profiles.js';
+import { ConfigurationError } from '../../../src/errors.js';
+
+const profile = (path: string): string => `
+pipedrive:
+  target: dev
+  outputs:
+    dev:
+      type: duckdb
+      path: ${path}
+    ci:
+      type: duckdb
+      path: "{{ env_var('WAREHOUSE_PATH', './ci.duckdb') }}"
+      threads: "{{ env_var('THREADS') | int }}"
+other:
+  target: x
+  outputs:
+    x: { type: duckdb, path: other.duckdb }
+`;
+
+let root: string;
+let cwd: string;
+let home: string;
+
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'pdl-profiles-'));
+  cwd = join(root, 'project');
+  home = join(root, 'home');
+  mkdirSync(cwd);
+  mkdirSync(join(home, '.dbt'), { recursive: true });
+});
+
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+describe('finding profiles.yml', () => {
+  it('prefers --profiles-dir, then DBT_PROFILES_DIR, then ./profiles.yml, then ~/.dbt/profiles.yml', () => {
+    const flagDir = join(root, 'flag');
+    const envDir = join(root, 'env');
+    mkdirSync(flagDir);
+    mkdirSync(envDir);
+    for (const dir of [flagDir, envDir, cwd, join(home, '.dbt')]) writeFileSync(join(dir, 'profiles.yml'), profile(`${dir}/x.duckdb`));
+    const env = { DBT_PROFILES_DIR: envDir };
+    expect(findProfilesFile({ profilesDir: flagDir, env, cwd, home })).toBe(join(flagDir, 'profiles.yml'));
+    expect(findProfilesFile({ env, cwd, home })).toBe(join(envDir, 'profiles.yml'));
+    expect(findProfilesFile({ env: {}, cwd, home })).toBe(join(cwd, 'profiles.yml'));
+    rmSync(join(cwd, 'profiles.yml'));
+    expect(findProfilesFile({ env: {}, cwd, home })).toBe(join(home, '.dbt', 'profiles.yml'));
+    rmSync(join(home, '.dbt', 'profiles.yml'));
+    expect(findProfilesFile({ env: {}, cwd, home })).toBeUndefined();
+  });
+
+  it('says so when an explicitly named directory has no profiles.yml', () => {
+    expect(() => findProfilesFile({ profilesDir: join(root, 'missing'), env: {}, cwd, home })).toThrow(
+      /--profiles-dir points at .*missing/,
+    );
+    expect(() => findProfilesFile({ env: { DBT_PROFILES_DIR: join(root, 'nope') }, cwd, home })).toThrow(/DBT_PROFILES_DIR/);
+  });
+
+  it('falls back to the embedded DuckDB file, with a notice, when there is no file at all', () => {
+    const resolved = resolveTarget({ env: {}, cwd, home });
+    expect(resolved.target).toMatchObject({ type: 'duckdb', settings: { path: './pipedrive.duckdb' } });
+    expect(resolved.notice).toMatch(/No profiles.yml found/);
+  });
+});
+
+describe('choosing profile and target', () => {
+  it("uses the profile 'pipedrive' and its default target", () => {
+    const target = targetFromProfiles(profile('/data/dev.duckdb'), 'profiles.yml', { env: {} });
+    expect(target).toMatchObject({ type: 'duckdb', name: 'dev', settings: { path: '/data/dev.duckdb' } });
+  });
+
+  it('honours --target and --profile', () => {
+    const ci = targetFromProfiles(profile('x'), 'p.yml', { target: 'ci', env: { THREADS: '4' } });
+    expect(ci.settings).toEqual({ path: './ci.duckdb', threads: 4 });
+    const other = targetFromProfiles(profile('x'), 'p.yml', { profile: 'other', env: {} });
+    expect(other.settings).toEqual({ path: 'other.duckdb' });
+  });
+
+  it('lists the profiles the file does contain when the profile is missing', () => {
+    expect(() => targetFromProfiles(profile('x'), 'p.yml', { profile: 'sales', env: {} })).toThrow(
+      "p.yml has no profile 'sales'. Profiles in it: pipedrive, other.",
+    );
+  });
+
+  it('lists the targets when the target is missing, and rejects unknown warehouse types', () => {
+    expect(() => targetFromProfiles(profile('x'), 'p.yml', { target: 'prod', env: {} })).toThrow(/Targets: dev, ci/);
+    const bad = 'pipedrive:\n  target: a\n  outputs:\n    a: { type: mysql }\n';
+    expect(() => targetFromProfiles(bad, 'p.yml', { env: {} })).toThrow(/type 'mysql'; expected one of duckdb/);
+  });
+});
+
+describe('env_var()', () => {
+  const context = (env: Record<string, string>) => ({ env, secrets: [] as string[], where: 'outputs.dev.path' });
+
+  it('reads the variable, or the default', () => {
+    expect(renderTemplate("{{ env_var('A') }}", context({ A: 'x' }))).toBe('x');
+    expect(renderTemplate("{{ env_var('A', 'fallback') }}", context({}))).toBe('fallback');
+    expect(renderTemplate("pre-{{ env_var(\"A\") }}-post", context({ A: 'mid' }))).toBe('pre-mid-post');
+    expect(renderTemplate("{{ env_var('PORT') | int }}", context({ PORT: '5432' }))).toBe(5432);
+  });
+
+  it('names the missing variable', () => {
+    expect(() => renderTemplate("{{ env_var('DB_PASSWORD') }}", context({}))).toThrow(ConfigurationError);
+    expect(() => renderTemplate("{{ env_var('DB_PASSWORD') }}", context({}))).toThrow(/DB_PASSWORD is not set/);
+  });
+
+  it('collects DBT_ENV_SECRET_* values so they can be redacted', () => {
+    const ctx = context({ DBT_ENV_SECRET_PASSWORD: 's3cret-value', PLAIN: 'visible' });
+    renderTemplate("{{ env_var('DBT_ENV_SECRET_PASSWORD') }}", ctx);
+    renderTemplate("{{ env_var('PLAIN') }}", ctx);
+    expect(ctx.secrets).toEqual(['s3cret-value']);
+  });
+
+  it('treats password keys as secrets too', () => {
+    const text = "pipedrive:\n  target: a\n  outputs:\n    a: { type: duckdb, path: x, password: hunter22 }\n";
+    expect(targetFromProfiles(text, 'p.yml', { env: {} }).secrets).toEqual(['hunter22']);
+  });
+});

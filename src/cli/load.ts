@@ -1,0 +1,117 @@
+import { randomBytes } from 'node:crypto';
+import type { Argv, CommandModule } from 'yargs';
+import { ConfigurationError } from '../errors.js';
+import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
+import { LoadPipeline } from '../load/pipeline.js';
+import { formatSummary } from '../load/summary.js';
+import { openDestination, openSource, withCommonOptions, type CommonArgs } from './context.js';
+import type { CommandResult } from './main.js';
+
+interface LoadArgs extends CommonArgs {
+  readonly streams?: string;
+  readonly fullRefresh: boolean;
+  readonly maxTokens?: number;
+  readonly batchRows: number;
+}
+
+/** `--streams deals,persons` → catalog entries; `deals` also brings `deals_archived`. */
+export function selectStreams(list: string | undefined): StreamDefinition[] {
+  if (list === undefined || list.trim() === '') return [...STREAMS];
+  const wanted = new Set(list.split(',').map((name) => name.trim()).filter(Boolean));
+  const known = new Set(STREAMS.flatMap((s) => [s.name, s.table]));
+  const unknown = [...wanted].filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new ConfigurationError(
+      `Unknown stream(s): ${unknown.join(', ')}. Streams: ${STREAMS.map((s) => s.name).join(', ')}.`,
+    );
+  }
+  return STREAMS.filter((s) => wanted.has(s.name) || wanted.has(s.table));
+}
+
+export function newLoadId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+/** First SIGINT/SIGTERM: finish the current batch and stop. Second: stop now. */
+function installStopHandlers(onFirst: (signal: string) => void): () => void {
+  let received = 0;
+  const handler = (signal: NodeJS.Signals): void => {
+    received += 1;
+    if (received === 1) onFirst(signal);
+    else process.exit(130);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return () => {
+    process.off('SIGINT', handler);
+    process.off('SIGTERM', handler);
+  };
+}
+
+export function loadCommand(result: CommandResult): CommandModule<object, LoadArgs> {
+  return {
+    command: 'load',
+    describe: 'Copy Pipedrive into the warehouse: incremental after the first run',
+    builder: (yargs) =>
+      withCommonOptions(yargs)
+        .option('streams', { type: 'string', describe: 'Comma-separated streams to load (default: all)' })
+        .option('full-refresh', {
+          type: 'boolean',
+          default: false,
+          describe: 'Re-read everything (a backfill); tables are kept and rows upserted',
+        })
+        .option('max-tokens', {
+          type: 'number',
+          describe: 'Stop at a batch boundary before this run spends more Pipedrive API tokens',
+        })
+        .option('batch-rows', { type: 'number', default: 10_000, describe: 'Rows per committed batch' }) as unknown as Argv<LoadArgs>,
+    handler: (args) =>
+      result.run(args, async (reporter) => {
+        const streams = selectStreams(args.streams);
+        const source = await openSource(args, reporter, { maxTokens: args.maxTokens });
+        let stopRequested = false;
+        const removeHandlers = installStopHandlers((signal) => {
+          stopRequested = true;
+          reporter.warn('stop_requested', `${signal}: finishing the current batch, then stopping.`);
+        });
+        try {
+          const destination = await openDestination(args, reporter);
+          try {
+            const pipeline = new LoadPipeline({
+              pipedrive: source.client,
+              warehouse: destination.warehouse,
+              schema: destination.schema,
+              streams,
+              fullRefresh: args.fullRefresh,
+              loadId: newLoadId(),
+              reporter,
+              batch: { maxRows: args.batchRows, maxBytes: 32 * 1024 * 1024 },
+              shouldStop: () => stopRequested,
+            });
+            reporter.info('source', `Reading from ${source.description}`);
+            const summary = await pipeline.run();
+            reporter.text(`\n${formatSummary(summary)}`);
+            reporter.info(
+              'run_finished',
+              `Load ${summary.loadId} ${summary.status}: ${summary.requests} requests, ${summary.tokens} tokens, ` +
+                `${summary.seconds.toFixed(1)}s`,
+              {
+                load_id: summary.loadId,
+                requests: summary.requests,
+                tokens: summary.tokens,
+                duration: Number(summary.seconds.toFixed(3)),
+                status: summary.status,
+              },
+            );
+            return summary.status === 'interrupted' ? 130 : 0;
+          } finally {
+            await destination.close();
+          }
+        } finally {
+          removeHandlers();
+          await source.close();
+        }
+      }),
+  };
+}

@@ -1,0 +1,65 @@
+import type { Argv, CommandModule } from 'yargs';
+import { startSandbox } from '../sandbox/index.js';
+import type { LogFormat } from './output.js';
+import type { CommandResult } from './main.js';
+
+interface SandboxArgs {
+  readonly port: number;
+  readonly seed: number;
+  readonly deals: number;
+  readonly requestsPer2s: number;
+  readonly logFormat: LogFormat;
+  readonly debug: boolean;
+}
+
+/** Resolves on the first SIGINT or SIGTERM. */
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const stop = (signal: string): void => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve(signal);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}
+
+export function sandboxCommand(result: CommandResult): CommandModule<object, SandboxArgs> {
+  return {
+    command: 'sandbox',
+    describe: 'Serve the bundled Pipedrive-compatible sandbox on 127.0.0.1 until interrupted',
+    builder: (yargs) =>
+      yargs
+        .option('port', { type: 'number', default: 0, describe: 'Port (0 picks a free one)' })
+        .option('seed', { type: 'number', default: 1, describe: 'Seed of the generated data' })
+        .option('deals', { type: 'number', default: 1000, describe: 'Number of deals' })
+        .option('requests-per-2s', { type: 'number', default: 100, describe: 'Burst limit per token' })
+        .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
+        .option('debug', { type: 'boolean', default: false }) as unknown as Argv<SandboxArgs>,
+    handler: (args) =>
+      result.run(args, async (reporter) => {
+        const sandbox = await startSandbox({
+          port: args.port,
+          seed: args.seed,
+          deals: args.deals,
+          requestsPer2s: args.requestsPer2s,
+        });
+        // The sandbox tokens are public fixtures, not secrets: printing them is the point.
+        reporter.info('sandbox_started', `Pipedrive sandbox listening on ${sandbox.url}`, { url: sandbox.url });
+        reporter.text(
+          [
+            `  admin token:     ${sandbox.adminToken}`,
+            `  non-admin token: ${sandbox.userToken}`,
+            `  try: PIPEDRIVE_API_TOKEN=${sandbox.adminToken} pipedrive-loader load --pipedrive-url ${sandbox.url}`,
+            '  control API: POST /_sandbox/mutations, POST /_sandbox/faults, GET /_sandbox/stats',
+            '  Ctrl-C stops it.',
+          ].join('\n'),
+        );
+        const signal = await untilSignal();
+        await sandbox.close();
+        reporter.info('sandbox_stopped', `Sandbox stopped (${signal}).`);
+        return 0;
+      }),
+  };
+}

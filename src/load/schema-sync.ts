@@ -1,0 +1,126 @@
+/**
+ * Keeps the warehouse's tables in step with the table models: plans the additive changes,
+ * runs the DDL (inside a transaction where the warehouse allows it, before it where it does not),
+ * records the column map in `_loader_columns`, and hands out the row projection each table's
+ * plan implies (type conflicts resolved into existing or sibling columns).
+ */
+import type { WarehouseClient } from '../../adapters/types.js';
+import type { FieldEntity, StreamDefinition } from '../pipedrive/catalog.js';
+import type { FieldDefinition } from '../pipedrive/fields.js';
+import { createRowProjector, diff, renderPlan, type RowProjector, type SchemaPlan } from '../plan/index.js';
+import type { ColumnMapping } from '../schema/column-map.js';
+import { buildTableModel, type TableModel } from '../schema/shape.js';
+import type { ColumnSpec } from '../schema/types.js';
+import type { StateStore } from '../state/store.js';
+
+export type TableModels = Map<string, TableModel>;
+
+/** One model per table the streams write, plus the `<entity>_fields` metadata tables. */
+export function buildModels(
+  streams: readonly StreamDefinition[],
+  fields: ReadonlyMap<FieldEntity, readonly FieldDefinition[]>,
+  persisted: readonly ColumnMapping[],
+  now: string,
+): TableModels {
+  const models: TableModels = new Map();
+  for (const stream of streams) {
+    if (models.has(stream.table)) continue;
+    const definitions = stream.fieldsOf ? (fields.get(stream.fieldsOf) ?? []) : [];
+    models.set(
+      stream.table,
+      buildTableModel({ table: stream.table, primaryKey: stream.primaryKey, fields: definitions, persisted, now }),
+    );
+  }
+  for (const entity of fields.keys()) {
+    const table = `${entity}_fields`;
+    if (!models.has(table)) {
+      models.set(table, buildTableModel({ table, primaryKey: ['field_code'], fields: [], persisted, now }));
+    }
+  }
+  return models;
+}
+
+export interface WritePlan extends RowProjector {
+  /** The physical primary key (a sibling if the key column's type ever conflicted). */
+  readonly primaryKey: readonly string[];
+}
+
+export class SchemaSync {
+  private actual = new Map<string, ColumnSpec[]>();
+  private readonly writePlans = new Map<string, WritePlan>();
+
+  constructor(
+    private readonly warehouse: WarehouseClient,
+    private readonly schema: string,
+    private readonly store: StateStore,
+  ) {}
+
+  async load(): Promise<void> {
+    this.actual = await this.warehouse.describeSchema(this.schema);
+  }
+
+  /** The statements `ensure` would run, without running them (`pipedrive-loader plan`). */
+  preview(models: TableModels, schemaExists: boolean): string[] {
+    const plan = diff(
+      [...models.values()].map((m) => m.spec),
+      this.actual,
+      { schemaExists },
+    );
+    return renderPlan(plan, this.warehouse.dialect, this.schema);
+  }
+
+  /** Creates and evolves every model's table, and records the column map. Returns columns added per table. */
+  async ensure(models: TableModels): Promise<Map<string, number>> {
+    return this.apply([...models.values()]);
+  }
+
+  /**
+   * Before a batch is written: if shaping its rows met keys no column holds yet, add those
+   * columns first. Returns the number of columns added.
+   */
+  async ensureColumnsFor(model: TableModel): Promise<number> {
+    const changes = model.drainSchemaChanges();
+    if (changes.length === 0) return 0;
+    return (await this.apply([model])).get(model.table) ?? 0;
+  }
+
+  writePlan(model: TableModel): WritePlan {
+    const plan = this.writePlans.get(model.table);
+    if (!plan) throw new Error(`table ${model.table} was not planned before writing`);
+    return plan;
+  }
+
+  private async apply(models: readonly TableModel[]): Promise<Map<string, number>> {
+    // The schema exists already: migrations created it together with the loader's own tables.
+    const plan = diff(
+      models.map((m) => m.spec),
+      this.actual,
+      { schemaExists: true },
+    );
+    const statements = renderPlan(plan, this.warehouse.dialect, this.schema);
+    const mappings = models.flatMap((m) => m.mappings);
+    const ddlInTransaction = this.warehouse.dialect.capabilities.ddlInTransaction;
+    if (!ddlInTransaction) for (const sql of statements) await this.warehouse.execute(sql);
+    await this.warehouse.transaction(async (session) => {
+      if (ddlInTransaction) for (const sql of statements) await session.execute(sql);
+      await this.store.saveColumnMappings(session, mappings);
+    });
+    return this.remember(plan);
+  }
+
+  /** Updates the known columns and the write plans from a plan that has been applied. */
+  private remember(plan: SchemaPlan): Map<string, number> {
+    const added = new Map<string, number>();
+    for (const table of plan.tables) {
+      if (table.create) {
+        this.actual.set(table.table, [...table.create.columns]);
+        added.set(table.table, table.create.columns.length);
+      } else if (table.addColumns.length > 0) {
+        this.actual.set(table.table, [...(this.actual.get(table.table) ?? []), ...table.addColumns]);
+        added.set(table.table, table.addColumns.length);
+      }
+      this.writePlans.set(table.table, { ...createRowProjector(table), primaryKey: table.primaryKey });
+    }
+    return added;
+  }
+}

@@ -1,0 +1,212 @@
+/**
+ * Compares what a DuckDB schema holds with what the sandbox serves, field by field.
+ *
+ * The expectation is derived independently of the loader's shaper: from the sandbox's raw v2
+ * records, its field metadata (option labels), the `_loader_columns` map (which column holds which
+ * field key) and the warehouse column types. A bug in the shaper therefore shows up here.
+ */
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { Sandbox, SandboxEntity } from '../../src/sandbox/index.js';
+import type { FieldDefinition } from '../../src/pipedrive/fields.js';
+
+type Json = unknown;
+
+const FIELD_ENTITY: Partial<Record<SandboxEntity, 'deal' | 'person' | 'organization' | 'product' | 'activity'>> = {
+  deals: 'deal',
+  persons: 'person',
+  organizations: 'organization',
+  products: 'product',
+  activities: 'activity',
+};
+
+export interface Mismatch {
+  readonly table: string;
+  readonly id: string;
+  readonly column: string;
+  readonly expected: Json;
+  readonly actual: Json;
+}
+
+export interface WarehouseSnapshot {
+  /** table → id → row (normalised values) */
+  readonly tables: Map<string, Map<string, Record<string, Json>>>;
+  /** table → column → DuckDB type */
+  readonly types: Map<string, Map<string, string>>;
+  /** table → field key → subfield → column */
+  readonly columnMap: Map<string, Map<string, Map<string, string>>>;
+}
+
+function normaliseTimestamp(value: string): string {
+  const v1 = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(value);
+  const date = new Date(v1 ? `${v1[1]}T${v1[2]}Z` : value);
+  return Number.isNaN(date.getTime()) ? value : date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function normaliseTime(value: string): string {
+  return /^\d{2}:\d{2}$/.test(value) ? `${value}:00` : value.slice(0, 8);
+}
+
+/** Converts a DuckDB JS value to the canonical form used for comparison. */
+function fromWarehouse(value: unknown, type: string): Json {
+  if (value === null || value === undefined) return null;
+  if (type === 'TIMESTAMP WITH TIME ZONE' && value instanceof Date) return normaliseTimestamp(value.toISOString());
+  if (type === 'DATE' && value instanceof Date) return value.toISOString().slice(0, 10);
+  if (type === 'TIME' && typeof value === 'bigint') {
+    const seconds = Number(value / 1_000_000n);
+    const pad = (n: number): string => String(n).padStart(2, '0');
+    return `${pad(Math.floor(seconds / 3600))}:${pad(Math.floor(seconds / 60) % 60)}:${pad(seconds % 60)}`;
+  }
+  if (type === 'JSON' && typeof value === 'string') return JSON.parse(value) as Json;
+  if (typeof value === 'bigint') return Number(value);
+  return value;
+}
+
+/** Converts a source value to the canonical form the column's type implies. */
+function expectedFor(value: Json, type: string): Json {
+  if (value === null || value === undefined) return null;
+  if (type === 'TIMESTAMP WITH TIME ZONE' && typeof value === 'string') return normaliseTimestamp(value);
+  if (type === 'TIME' && typeof value === 'string') return normaliseTime(value);
+  if (type === 'VARCHAR' && typeof value === 'object') return JSON.stringify(value);
+  if (type === 'VARCHAR' && typeof value !== 'string') return String(value);
+  if (type.startsWith('DECIMAL') && typeof value === 'string') return Number(value);
+  return value;
+}
+
+export async function snapshotWarehouse(path: string, schema: string): Promise<WarehouseSnapshot> {
+  const instance = await DuckDBInstance.create(path);
+  const connection = await instance.connect();
+  try {
+    const typeRows = (
+      await connection.runAndReadAll(
+        'SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = $1',
+        [schema],
+      )
+    ).getRowObjectsJS() as { table_name: string; column_name: string; data_type: string }[];
+    const types = new Map<string, Map<string, string>>();
+    for (const row of typeRows) {
+      const columns = types.get(row.table_name) ?? new Map<string, string>();
+      columns.set(row.column_name, row.data_type);
+      types.set(row.table_name, columns);
+    }
+    const tables = new Map<string, Map<string, Record<string, Json>>>();
+    for (const [table, columns] of types) {
+      if (table.startsWith('_loader')) continue;
+      const key = columns.has('id') ? 'id' : 'field_code';
+      const reader = await connection.runAndReadAll(`SELECT * FROM "${schema}"."${table}"`);
+      const rows = new Map<string, Record<string, Json>>();
+      for (const raw of reader.getRowObjectsJS()) {
+        const row: Record<string, Json> = {};
+        for (const [column, value] of Object.entries(raw)) row[column] = fromWarehouse(value, columns.get(column) ?? '');
+        rows.set(String(row[key]), row);
+      }
+      tables.set(table, rows);
+    }
+    const mapRows = (
+      await connection.runAndReadAll(
+        `SELECT table_name, field_key, subfield, column_name FROM "${schema}"."_loader_columns"`,
+      )
+    ).getRowObjectsJS() as { table_name: string; field_key: string; subfield: string; column_name: string }[];
+    const columnMap = new Map<string, Map<string, Map<string, string>>>();
+    for (const row of mapRows) {
+      const byKey = columnMap.get(row.table_name) ?? new Map<string, Map<string, string>>();
+      const bySub = byKey.get(row.field_key) ?? new Map<string, string>();
+      bySub.set(row.subfield, row.column_name);
+      byKey.set(row.field_key, bySub);
+      columnMap.set(row.table_name, byKey);
+    }
+    return { tables, types, columnMap };
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+function optionLabel(field: FieldDefinition, id: Json): string {
+  const option = field.options?.find((o) => String(o.id) === String(id));
+  return option ? option.label : String(id);
+}
+
+/** The value the main column of a custom field should hold. */
+function customMainValue(field: FieldDefinition, value: Json): Json {
+  if (value === null || value === undefined) return null;
+  if (field.field_type === 'enum') {
+    const id = typeof value === 'object' && value !== null && 'id' in value ? (value as { id: Json }).id : value;
+    return optionLabel(field, id);
+  }
+  if (field.field_type === 'set' && Array.isArray(value)) {
+    return value.map((item: Json) =>
+      optionLabel(field, typeof item === 'object' && item !== null && 'id' in item ? (item as { id: Json }).id : item),
+    );
+  }
+  if (typeof value === 'object' && !Array.isArray(value) && 'value' in value) return (value as { value: Json }).value;
+  return value;
+}
+
+function same(a: Json, b: Json): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Every record of `entity`, every built-in key and every custom field, against the warehouse. */
+export async function compareEntity(
+  snapshot: WarehouseSnapshot,
+  sandbox: Sandbox,
+  entity: SandboxEntity,
+): Promise<{ mismatches: Mismatch[]; compared: number; missing: string[]; extra: string[] }> {
+  const table = entity;
+  const rows = snapshot.tables.get(table) ?? new Map<string, Record<string, Json>>();
+  const types = snapshot.types.get(table) ?? new Map<string, string>();
+  const fieldEntity = FIELD_ENTITY[entity];
+  const fields = fieldEntity ? sandbox.fields(fieldEntity).filter((f) => f.is_custom_field) : [];
+  const columnMap = snapshot.columnMap.get(table) ?? new Map<string, Map<string, string>>();
+  const mismatches: Mismatch[] = [];
+  const seen = new Set<string>();
+  const missing: string[] = [];
+  let compared = 0;
+  const check = (id: string, column: string, expected: Json, actual: Json): void => {
+    compared += 1;
+    if (!same(expected, actual)) mismatches.push({ table, id, column, expected, actual });
+  };
+  for await (const record of sandbox.records(entity)) {
+    const id = String(record.id);
+    seen.add(id);
+    const row = rows.get(id);
+    if (!row) {
+      missing.push(id);
+      continue;
+    }
+    for (const [key, value] of Object.entries(record)) {
+      if (key === 'custom_fields') continue;
+      const type = types.get(key);
+      if (type === undefined) {
+        if (value !== null) mismatches.push({ table, id, column: key, expected: value, actual: '<no column>' });
+        continue;
+      }
+      check(id, key, expectedFor(value, type), row[key]);
+    }
+    const custom = (record.custom_fields ?? {}) as Record<string, Json>;
+    for (const field of fields) {
+      const value = custom[field.field_code] ?? null;
+      const columns = columnMap.get(field.field_code);
+      if (!columns) {
+        if (value !== null) mismatches.push({ table, id, column: field.field_code, expected: value, actual: '<unmapped>' });
+        continue;
+      }
+      for (const [subfield, column] of columns) {
+        const type = types.get(column) ?? '';
+        const raw =
+          subfield === ''
+            ? customMainValue(field, value)
+            : value !== null && typeof value === 'object'
+              ? ((value as Record<string, Json>)[subfield] ?? null)
+              : null;
+        check(id, column, expectedFor(raw, type), row[column] ?? null);
+      }
+    }
+    const deleted = record.is_deleted === true || record.status === 'deleted';
+    const deletedAt = row._deleted_at ?? null;
+    check(id, '_deleted_at', deleted ? normaliseTimestamp(String(record.update_time)) : null, deletedAt);
+  }
+  const extra = [...rows.keys()].filter((id) => !seen.has(id));
+  return { mismatches, compared, missing, extra };
+}

@@ -160,13 +160,20 @@ export function describeFailure(failure: AttemptFailure): string {
         'not-envelope': `HTTP ${failure.status} with JSON that is not a Pipedrive response`,
       }[failure.problem];
     case 'network':
-      return `network error${failure.code ? ` (${failure.code})` : ''}`;
+      return `network error (${failure.code ?? innermostMessage(failure.cause)})`;
     case 'timeout':
       return `no complete response within ${Math.round(failure.afterMs / 1000)} s`;
   }
 }
 
 /** Retries ran out on a failure that may well go away later. */
+/** fetch wraps the reason ("connect ECONNREFUSED …", "bad port") in causes; show the innermost. */
+function innermostMessage(error: Error): string {
+  let current: Error = error;
+  while (current.cause instanceof Error) current = current.cause;
+  return current.message;
+}
+
 export function gaveUpError(failure: AttemptFailure, attempts: number, where: RequestLabel): SourceTransientError {
   const cause = failure.kind === 'network' ? { cause: failure.cause } : undefined;
   return new SourceTransientError(

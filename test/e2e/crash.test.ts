@@ -1,0 +1,94 @@
+/**
+ * A crash at any moment must lose nothing: SIGKILL the CLI in the middle of a load (no handler
+ * can run), check that what it committed is consistent, rerun, and converge with no duplicates.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { spawnCli, type CliOptions } from '../helpers/cli.js';
+import { compareEntity, snapshotWarehouse } from '../helpers/compare.js';
+
+const SCHEMA = 'crash_test';
+let sandbox: Sandbox;
+let dir: string;
+
+function load(onSpawn?: CliOptions['onSpawn']) {
+  return spawnCli(
+    ['load', '--schema', SCHEMA, '--streams', 'deals', '--batch-rows', '1000', '--pipedrive-url', sandbox.url, '--requests-per-2s', '1000'],
+    { cwd: dir, env: { PIPEDRIVE_API_TOKEN: sandbox.adminToken, HOME: dir, DBT_PROFILES_DIR: undefined }, onSpawn },
+  );
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(join(dir, 'pipedrive.duckdb'));
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ seed: 9, deals: 12_000 });
+  dir = mkdtempSync(join(tmpdir(), 'pdl-crash-'));
+});
+
+afterAll(async () => {
+  await sandbox.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SIGKILL in the middle of a load', () => {
+  it('keeps only committed batches with their bookmark, and a rerun converges with no duplicate ids', async () => {
+    // Slow pages keep the kill well inside the stream: 24 pages of deals at ~200 ms each.
+    sandbox.faults.inject({ kind: 'slow', path: '/api/v2/deals', everyNth: 1, delayMs: 200 });
+    let killedAfter = '';
+    const killed = await load((child, output) => {
+      // The loader commits a batch before asking for the next page, so once the 6th deals page
+      // has been requested, the batches of pages 1–4 are committed: kill there, far from the end
+      // (24 pages), whatever the machine's speed.
+      const poll = setInterval(() => {
+        const pages = sandbox.stats.snapshot().byRoute['GET /api/v2/deals']?.requests ?? 0;
+        if (pages >= 6) {
+          clearInterval(poll);
+          killedAfter = output.stdout();
+          child.kill('SIGKILL');
+        }
+      }, 5);
+    });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(killedAfter).not.toMatch(/deals: \d+ records/); // killed before the stream finished
+
+    const [partial] = await query(
+      `SELECT count(*) AS n, count(DISTINCT id) AS ids, max(update_time) AS newest FROM ${SCHEMA}.deals`,
+    );
+    const [state] = await query(`SELECT bookmark FROM ${SCHEMA}._loader_state WHERE stream = 'deals'`);
+    const committed = Number(partial?.n);
+    expect(committed).toBeGreaterThan(0);
+    expect(committed).toBeLessThan(12_000);
+    expect(Number(partial?.ids)).toBe(committed);
+    // The bookmark never runs ahead of committed data: it is exactly the newest committed row.
+    const newest = (partial?.newest as Date).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    expect(state?.bookmark).toBe(newest);
+
+    sandbox.faults.clear();
+    const rerun = await load();
+    expect(rerun.stderr).toBe('');
+    expect(rerun.code).toBe(0);
+    // The rerun resumed from the bookmark rather than starting over.
+    expect(rerun.stdout).toContain(`deals: reading changes since ${newest}`);
+
+    const [final] = await query(`SELECT count(*) AS n, count(DISTINCT id) AS ids FROM ${SCHEMA}.deals`);
+    expect(Number(final?.ids)).toBe(Number(final?.n));
+    const snapshot = await snapshotWarehouse(join(dir, 'pipedrive.duckdb'), SCHEMA);
+    const comparison = await compareEntity(snapshot, sandbox, 'deals');
+    expect(comparison.missing).toEqual([]);
+    expect(comparison.extra).toEqual([]);
+    expect(comparison.mismatches.slice(0, 5)).toEqual([]);
+  });
+});

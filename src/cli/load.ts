@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Argv, CommandModule } from 'yargs';
 import { ConfigurationError } from '../errors.js';
 import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
+import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
 import { LoadPipeline } from '../load/pipeline.js';
 import { formatSummary } from '../load/summary.js';
 import { openDestination, openSource, withCommonOptions, type CommonArgs } from './context.js';
@@ -65,7 +66,11 @@ export function loadCommand(result: CommandResult): CommandModule<object, LoadAr
           type: 'number',
           describe: 'Stop at a batch boundary before this run spends more Pipedrive API tokens',
         })
-        .option('batch-rows', { type: 'number', default: 10_000, describe: 'Rows per committed batch' }) as unknown as Argv<LoadArgs>,
+        .option('batch-rows', {
+          type: 'number',
+          default: DEFAULT_BATCH_LIMITS.maxRows,
+          describe: 'Rows per committed batch (also bounded by size)',
+        }) as unknown as Argv<LoadArgs>,
     handler: (args) =>
       result.run(args, async (reporter) => {
         const streams = selectStreams(args.streams);
@@ -86,7 +91,7 @@ export function loadCommand(result: CommandResult): CommandModule<object, LoadAr
               fullRefresh: args.fullRefresh,
               loadId: newLoadId(),
               reporter,
-              batch: { maxRows: args.batchRows, maxBytes: 32 * 1024 * 1024 },
+              batch: { ...DEFAULT_BATCH_LIMITS, maxRows: args.batchRows },
               shouldStop: () => stopRequested,
             });
             reporter.info('source', `Reading from ${source.description}`);

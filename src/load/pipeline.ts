@@ -20,6 +20,7 @@ import { migrate } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
 import { RowBatch, DEFAULT_BATCH_LIMITS, type BatchLimits } from './batch.js';
 import { readStream } from './stream-reader.js';
+import { BackgroundCommits } from './background-commits.js';
 import { SchemaSync, buildModels, type TableModels } from './schema-sync.js';
 import { upsertBatch } from './upsert.js';
 import { newStreamStats, type RunStatus, type RunSummary, type StreamStats } from './summary.js';
@@ -169,11 +170,12 @@ export class LoadPipeline {
     const batch = new RowBatch(this.options.batch ?? DEFAULT_BATCH_LIMITS);
     const key = stream.replicationKey;
     let newest: string | undefined;
-    const flush = async (): Promise<void> => {
+    const commits = new BackgroundCommits();
+    const flush = (): void => {
       if (batch.size === 0) return;
       const rows = batch.take();
       const saveBookmark = stream.replication === 'incremental' ? newest : undefined;
-      await this.commit(stats, model, sync, rows, stream, saveBookmark);
+      commits.start(() => this.commit(stats, model, sync, rows, stream, saveBookmark));
     };
     reporter.info('stream_started', `${stream.name}: reading${bookmark ? ` changes since ${bookmark}` : ' everything'}`, {
       stream: stream.name,
@@ -194,20 +196,25 @@ export class LoadPipeline {
             `${Math.round(stats.records / Math.max(seconds, 0.001)).toLocaleString('en-US')} records/s`,
         );
         if (batch.isFull()) {
-          await flush();
+          await commits.settle(); // the previous batch is committed: at most one in flight
+          flush();
           if (this.options.shouldStop?.()) {
+            await commits.settle();
             stats.status = 'stopped';
             this.summary.status = 'interrupted';
             return;
           }
         }
       }
-      await flush();
+      flush();
+      await commits.settle();
       stats.status = 'loaded';
     } catch (error) {
       // Whatever was read before a source failure is valid and ordered: commit it, so the rerun
-      // starts after it. Warehouse failures are not retried here.
-      if (isLoaderError(error) && !error.name.startsWith('Warehouse')) await flush();
+      // starts after it (best effort: the source failure is what gets reported). After a
+      // warehouse failure nothing more is written.
+      if (isLoaderError(error) && !error.name.startsWith('Warehouse')) flush();
+      await commits.settle().catch(() => undefined);
       stats.status = 'failed';
       throw error;
     } finally {

@@ -49,9 +49,9 @@ describe('SIGKILL in the middle of a load', () => {
     sandbox.faults.inject({ kind: 'slow', path: '/api/v2/deals', everyNth: 1, delayMs: 200 });
     let killedAfter = '';
     const killed = await load((child, output) => {
-      // The loader commits a batch before asking for the next page, so once the 6th deals page
-      // has been requested, the batches of pages 1–4 are committed: kill there, far from the end
-      // (24 pages), whatever the machine's speed.
+      // With 2-page batches and at most one commit in flight, the batch of pages 1–2 has
+      // committed before page 5 is requested; so once the 6th deals page is requested, at least
+      // one batch is committed: kill there, far from the end (24 pages), whatever the speed.
       const poll = setInterval(() => {
         const pages = sandbox.stats.snapshot().byRoute['GET /api/v2/deals']?.requests ?? 0;
         if (pages >= 6) {

@@ -1,0 +1,134 @@
+/**
+ * `npm run bench`: measured figures, printed, never asserted. Loopback only: the sandbox runs in
+ * this process, the loader in a child process (bench/child.mjs) so its peak RSS is its own.
+ *
+ *   extract  requests and tokens to load a 10,000-deal sandbox with its related entities, next to
+ *            the minimum possible (pages × cost per page for every stream)
+ *   duckdb   end-to-end rows/s into DuckDB for 100,000 deals with 40 custom fields, and peak RSS
+ *            for 100,000 and 1,000,000 deals
+ *
+ * BENCH_SCENARIOS=extract,duckdb-100k,duckdb-1m selects scenarios (default: all).
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { STREAMS, pageSizeOf } from '../src/pipedrive/catalog.js';
+import { tokenCost } from '../src/pipedrive/costs.js';
+import { startSandbox, type Sandbox, type SandboxEntity } from '../src/sandbox/index.js';
+
+interface ChildResult {
+  readonly exitCode: number;
+  readonly seconds: number;
+  readonly peakRssMb: number;
+}
+
+/** Runs the loader in `dir` (where its DuckDB file lives, so later runs there are incremental). */
+function runLoader(dir: string, args: readonly string[], token: string): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'child.mjs'), ...args], {
+      cwd: dir,
+      env: { ...process.env, PIPEDRIVE_API_TOKEN: token, HOME: dir },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', () => {
+      try {
+        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as ChildResult);
+      } catch {
+        reject(new Error(`loader child printed no result: ${out}`));
+      }
+    });
+  });
+}
+
+async function count(sandbox: Sandbox, entity: SandboxEntity, filter?: (r: Record<string, unknown>) => boolean): Promise<number> {
+  let n = 0;
+  for await (const record of sandbox.records(entity)) if (!filter || filter(record)) n += 1;
+  return n;
+}
+
+/** The fewest requests and tokens that can read every stream: ceil(records / page) pages each. */
+async function minimum(sandbox: Sandbox): Promise<{ requests: number; tokens: number; rows: string[] }> {
+  let requests = 0;
+  let tokens = 0;
+  const rows: string[] = [];
+  for (const stream of STREAMS) {
+    const records = stream.describes
+      ? sandbox.fields(stream.describes).length
+      : await count(sandbox, stream.table as SandboxEntity, (r) =>
+          stream.name === 'deals' ? r.is_archived !== true : stream.name === 'deals_archived' ? r.is_archived === true : true,
+        );
+    const pages = stream.pagination === 'none' ? 1 : Math.max(1, Math.ceil(records / pageSizeOf(stream)));
+    const cost = tokenCost(stream.api, 'GET', stream.path);
+    requests += pages;
+    tokens += pages * cost;
+    rows.push(`  ${stream.name.padEnd(20)} ${String(records).padStart(7)} records  ${String(pages).padStart(4)} pages × ${String(cost).padStart(2)} = ${pages * cost} tokens`);
+  }
+  return { requests, tokens, rows };
+}
+
+const loaderArgs = (sandbox: Sandbox, extra: readonly string[]): string[] => [
+  'load', '--schema', 'bench', '--pipedrive-url', sandbox.url, '--requests-per-2s', '1000', ...extra,
+];
+
+async function withDir<T>(work: (dir: string) => Promise<T>): Promise<T> {
+  const dir = mkdtempSync(join(tmpdir(), 'pdl-bench-'));
+  try {
+    return await work(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function extractScenario(dir: string): Promise<void> {
+  const sandbox = await startSandbox({ seed: 42, deals: 10_000 });
+  try {
+    const floor = await minimum(sandbox);
+    sandbox.stats.reset();
+    const result = await runLoader(dir, loaderArgs(sandbox, []), sandbox.adminToken);
+    const spent = sandbox.stats.snapshot();
+    console.log('\n## extract: 10,000-deal sandbox with related entities (first full run)');
+    console.log(floor.rows.join('\n'));
+    console.log(`  minimum possible: ${floor.requests} requests, ${floor.tokens} tokens`);
+    console.log(`  spent:            ${spent.requests} requests, ${spent.tokens} tokens` +
+      `  (${(spent.tokens / floor.tokens).toFixed(3)} × minimum), exit ${result.exitCode}, ${result.seconds.toFixed(1)} s`);
+    sandbox.stats.reset();
+    await runLoader(dir, loaderArgs(sandbox, []), sandbox.adminToken);
+    const again = sandbox.stats.snapshot();
+    const incremental = STREAMS.filter((s) => s.replication === 'incremental').length;
+    console.log(`  incremental run, nothing changed: ${again.requests} requests, ${again.tokens} tokens ` +
+      `(${incremental} incremental streams at one page each; field metadata and the full-refresh streams every run)`);
+  } finally {
+    await sandbox.close();
+  }
+}
+
+async function duckdbScenario(dir: string, deals: number): Promise<void> {
+  const sandbox = await startSandbox({ seed: 42, deals, dealCustomFields: 40 });
+  try {
+    const rows = await count(sandbox, 'deals');
+    const result = await runLoader(dir, loaderArgs(sandbox, ['--streams', 'deals']), sandbox.adminToken);
+    console.log(`\n## duckdb: ${deals.toLocaleString('en-US')} deals, 40 custom fields, --streams deals`);
+    console.log(`  ${rows.toLocaleString('en-US')} rows in ${result.seconds.toFixed(1)} s = ` +
+      `${Math.round(rows / result.seconds).toLocaleString('en-US')} rows/s end to end (HTTP + shaping + DuckDB), ` +
+      `peak RSS ${result.peakRssMb.toFixed(0)} MB, exit ${result.exitCode}`);
+  } finally {
+    await sandbox.close();
+  }
+}
+
+const scenarios: Record<string, (dir: string) => Promise<void>> = {
+  extract: extractScenario,
+  'duckdb-100k': (dir) => duckdbScenario(dir, 100_000),
+  'duckdb-1m': (dir) => duckdbScenario(dir, 1_000_000),
+};
+const selected = (process.env.BENCH_SCENARIOS ?? Object.keys(scenarios).join(',')).split(',');
+console.log(`# pipedrive-loader bench (${new Date().toISOString()}, node ${process.version})`);
+for (const name of selected) {
+  const scenario = scenarios[name.trim()];
+  if (!scenario) throw new Error(`unknown scenario ${name}; known: ${Object.keys(scenarios).join(', ')}`);
+  await withDir(scenario);
+}

@@ -31,6 +31,12 @@ export interface MergeSpec {
    * (later rows win ties), and never let an older row overwrite a newer one in the target.
    */
   readonly newestBy?: string;
+  /**
+   * True when none of the staged keys exists in the target (counted in the same transaction), as
+   * in a first backfill: a dialect may then insert the de-duplicated rows without joining the
+   * target. Ignoring it is always correct.
+   */
+  readonly allKeysNew?: boolean;
 }
 
 /** Pure SQL rendering: no IO, unit-tested by snapshots. */
@@ -75,6 +81,12 @@ export interface WarehouseClient extends WarehouseSession {
   describeSchema(schema: string): Promise<Map<string, ColumnSpec[]>>;
   /** A short description of where data goes, without secrets (`duckdb file ./pipedrive.duckdb`). */
   describeTarget(): string;
+  /**
+   * Makes this run the only one loading `schema`: waits up to `waitMs` for another run to finish,
+   * then throws LockBusyError. Resolves to the function that releases the lock. Optional: a
+   * warehouse whose client already excludes other processes (DuckDB's file lock) omits it.
+   */
+  lockSchema?(schema: string, options: { waitMs: number }): Promise<() => Promise<void>>;
 }
 
 export interface Adapter {

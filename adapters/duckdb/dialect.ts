@@ -144,6 +144,8 @@ export function mergedRowsTable(staging: TableRef): string {
  *    batch that writes fewer columns than the table has never wipes the others;
  * 2. delete those keys from the target and insert the final rows;
  * 3. drop the temporary table and the staging table.
+ * When the caller knows no staged key is in the target (`allKeysNew`, a backfill), the
+ * de-duplicated rows are inserted directly.
  */
 export function merge(spec: MergeSpec): string[] {
   if (spec.primaryKey.length === 0) throw new Error('merge needs a primary key');
@@ -158,6 +160,10 @@ export function merge(spec: MergeSpec): string[] {
   const newest =
     `SELECT ${columns.join(', ')} FROM ${staging}\n` +
     `  QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order}) = 1`;
+  if (spec.allKeysNew) {
+    // No staged key exists in the target (a backfill): nothing to join, replace or delete.
+    return [`INSERT INTO ${target} BY NAME\n${newest}`, `DROP TABLE ${staging}`];
+  }
   const joinOn = keys.map((key) => `t.${key} = s.${key}`).join(' AND ');
   const guard = spec.newestBy
     ? `\nWHERE t.${quoteIdentifier(spec.newestBy)} IS NULL OR s.${quoteIdentifier(spec.newestBy)} >= t.${quoteIdentifier(spec.newestBy)}`

@@ -39,7 +39,7 @@ async function countChanges(
   dialect: Dialect,
   input: UpsertBatchInput,
   staging: TableRef,
-): Promise<UpsertResult> {
+): Promise<UpsertResult & { readonly matched: number }> {
   const q = (name: string): string => dialect.quoteIdentifier(name);
   const keys = input.primaryKey.map(q);
   const newest = input.newestBy === undefined ? undefined : q(input.newestBy);
@@ -58,6 +58,7 @@ async function countChanges(
   return {
     inserted: Number(distinct?.['keys'] ?? 0) - matched,
     updated: Number(counts?.['updated'] ?? 0),
+    matched,
   };
 }
 
@@ -75,13 +76,15 @@ export async function upsertBatch(
   }
 
   const mergeIn = async (session: WarehouseSession, staging: TableRef): Promise<UpsertResult> => {
-    const result = await countChanges(session, dialect, input, staging);
+    const counted = await countChanges(session, dialect, input, staging);
+    const result: UpsertResult = { inserted: counted.inserted, updated: counted.updated };
     const statements = dialect.merge({
       target: input.target,
       staging,
       primaryKey: input.primaryKey,
       columns: input.columns.map((column) => column.name),
       newestBy: input.newestBy,
+      allKeysNew: counted.matched === 0,
     });
     for (const sql of statements) await session.execute(sql);
     if (afterMerge) await afterMerge(session);

@@ -166,6 +166,25 @@ describe('DuckDB dialect', () => {
     `);
   });
 
+  it('inserts directly when no staged key exists in the target', () => {
+    const statements = d.merge({
+      target: { schema: 'crm', name: 'deals' },
+      staging: { schema: 'crm', name: 'stg' },
+      primaryKey: ['id'],
+      columns: ['id', 'title', 'update_time'],
+      newestBy: 'update_time',
+      allKeysNew: true,
+    });
+    expect(statements).toMatchInlineSnapshot(`
+      [
+        "INSERT INTO "pipedrive_loader"."crm"."deals" BY NAME
+      SELECT "id", "title", "update_time" FROM "pipedrive_loader"."crm"."stg"
+        QUALIFY row_number() OVER (PARTITION BY "id" ORDER BY "update_time" DESC NULLS LAST, "_loader_staging_row" DESC) = 1",
+        "DROP TABLE "pipedrive_loader"."crm"."stg"",
+      ]
+    `);
+  });
+
   it('refuses to merge without a primary key', () => {
     expect(() =>
       d.merge({ target: deals, staging: deals, primaryKey: [], columns: ['id'] }),

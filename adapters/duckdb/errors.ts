@@ -2,7 +2,7 @@
  * Translates DuckDB driver errors into the loader's warehouse errors, keeping the cause.
  * DuckDB reports the error class as the message prefix ("Constraint Error: …").
  */
-import { WarehouseTerminalError, WarehouseTransientError } from '../../src/errors.js';
+import { LockBusyError, WarehouseTerminalError, WarehouseTransientError } from '../../src/errors.js';
 import type { LoaderError } from '../../src/errors.js';
 import { isLoaderError } from '../../src/errors.js';
 
@@ -13,7 +13,9 @@ export function translateDuckDBError(error: unknown, context: string, path: stri
   if (isLoaderError(error)) return error;
   const message = error instanceof Error ? error.message : String(error);
   if (/Could not set lock on file|Conflicting lock is held/i.test(message)) {
-    return new WarehouseTerminalError(
+    // DuckDB's file lock is what keeps runs of one schema from interleaving: exit code 7, like
+    // the advisory lock of server warehouses.
+    return new LockBusyError(
       `Cannot open the DuckDB file ${path}: another pipedrive-loader run or program has ${path} open. ` +
         'Close it (or wait for the other run to finish) and try again.',
       { cause: error },

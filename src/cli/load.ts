@@ -13,6 +13,7 @@ interface LoadArgs extends CommonArgs {
   readonly fullRefresh: boolean;
   readonly maxTokens?: number;
   readonly batchRows: number;
+  readonly lockWait: number;
 }
 
 /** `--streams deals,persons` → catalog entries; `deals` also brings `deals_archived`. */
@@ -66,6 +67,11 @@ export function loadCommand(result: CommandResult): CommandModule<object, LoadAr
           type: 'number',
           describe: 'Stop at a batch boundary before this run spends more Pipedrive API tokens',
         })
+        .option('lock-wait', {
+          type: 'number',
+          default: 60,
+          describe: 'Seconds to wait for another run loading the same schema before giving up (exit 7)',
+        })
         .option('batch-rows', {
           type: 'number',
           default: DEFAULT_BATCH_LIMITS.maxRows,
@@ -82,6 +88,11 @@ export function loadCommand(result: CommandResult): CommandModule<object, LoadAr
         });
         try {
           const destination = await openDestination(args, reporter);
+          // Warehouses without a process-exclusive file lock take an advisory lock per schema, so
+          // two runs can never interleave their writes.
+          const release = destination.warehouse.lockSchema
+            ? await destination.warehouse.lockSchema(destination.schema, { waitMs: args.lockWait * 1000 })
+            : undefined;
           try {
             const pipeline = new LoadPipeline({
               pipedrive: source.client,
@@ -111,6 +122,7 @@ export function loadCommand(result: CommandResult): CommandModule<object, LoadAr
             );
             return summary.status === 'interrupted' ? 130 : 0;
           } finally {
+            await release?.();
             await destination.close();
           }
         } finally {

@@ -92,3 +92,35 @@ describe('SIGKILL in the middle of a load', () => {
     expect(comparison.mismatches.slice(0, 5)).toEqual([]);
   });
 });
+
+describe('two runs against the same target', () => {
+  it('refuses the second one with exit code 7 and a clear message, and the first one finishes', async () => {
+    const other = await startSandbox({ seed: 10, deals: 3_000 });
+    const lockDir = mkdtempSync(join(tmpdir(), 'pdl-lock-'));
+    try {
+      other.faults.inject({ kind: 'slow', path: '/api/v2/deals', everyNth: 1, delayMs: 300 });
+      const args = ['load', '--schema', 'locked', '--streams', 'deals', '--pipedrive-url', other.url, '--requests-per-2s', '1000'];
+      const env = { PIPEDRIVE_API_TOKEN: other.adminToken, HOME: lockDir, DBT_PROFILES_DIR: undefined };
+      let second: Promise<Awaited<ReturnType<typeof spawnCli>>> | undefined;
+      const first = await spawnCli(args, {
+        cwd: lockDir,
+        env,
+        onSpawn: (_child, output) => {
+          const poll = setInterval(() => {
+            if (output.stdout().includes('deals: reading')) {
+              clearInterval(poll);
+              second = spawnCli(args, { cwd: lockDir, env });
+            }
+          }, 20);
+        },
+      });
+      expect(first.code).toBe(0);
+      const refused = await second;
+      expect(refused?.code).toBe(7);
+      expect(refused?.stderr).toMatch(/another pipedrive-loader run or program has \.\/pipedrive\.duckdb open/);
+    } finally {
+      await other.close();
+      rmSync(lockDir, { recursive: true, force: true });
+    }
+  });
+});

@@ -80,6 +80,9 @@ export class LoadPipeline {
       const models = buildModels(this.options.streams, fields, persisted, this.loadedAt);
       const sync = new SchemaSync(warehouse, schema, this.store);
       await sync.load();
+      // Summary rows in reading order: field metadata first, then the streams.
+      for (const entity of fields.keys()) this.statsFor(`${entity}_fields`, `${entity}_fields`);
+      for (const stream of this.options.streams) if (!stream.describes) this.statsFor(stream.name, stream.table);
       this.attributeColumns(await sync.ensure(models), fields);
       await this.loadFieldTables(models, sync, fields);
       for (const stream of this.options.streams) {

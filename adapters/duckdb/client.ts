@@ -20,16 +20,29 @@ import { CellTypeError, fromDuckDBValue, parameterType, stagingVectorType, toSta
 
 export const DEFAULT_DUCKDB_PATH = './pipedrive.duckdb';
 const CHUNK_ROWS = 2048;
+/**
+ * DuckDB checkpoints the WAL into the file whenever it passes 16 MB by default; with wide
+ * custom-field tables that is every other batch, and each checkpoint costs more as the table
+ * grows (measured: 100k rows × 111 columns took 38 s at 16 MB, 14 s at 1 GB, the final checkpoint
+ * included). The WAL is replayed after a crash, so a larger threshold loses nothing.
+ */
+export const DEFAULT_CHECKPOINT_THRESHOLD = '1GB';
 
 export interface DuckDBSettings {
   readonly path: string;
   readonly threads?: number;
   readonly memoryLimit?: string;
+  readonly checkpointThreshold: string;
 }
 
 /** Validates the `settings` of a DuckDB output in profiles.yml. */
 export function parseDuckDBSettings(settings: Readonly<Record<string, unknown>>): DuckDBSettings {
-  const { path = DEFAULT_DUCKDB_PATH, threads, memory_limit: memoryLimit } = settings;
+  const {
+    path = DEFAULT_DUCKDB_PATH,
+    threads,
+    memory_limit: memoryLimit,
+    checkpoint_threshold: checkpointThreshold = DEFAULT_CHECKPOINT_THRESHOLD,
+  } = settings;
   if (typeof path !== 'string' || path.trim() === '') {
     throw new ConfigurationError('The DuckDB target needs `path` to be a file path (or ":memory:").');
   }
@@ -39,7 +52,10 @@ export function parseDuckDBSettings(settings: Readonly<Record<string, unknown>>)
   if (memoryLimit !== undefined && typeof memoryLimit !== 'string') {
     throw new ConfigurationError('The DuckDB target setting `memory_limit` must be text such as "2GB".');
   }
-  return { path, threads, memoryLimit };
+  if (typeof checkpointThreshold !== 'string') {
+    throw new ConfigurationError('The DuckDB target setting `checkpoint_threshold` must be text such as "1GB".');
+  }
+  return { path, threads, memoryLimit, checkpointThreshold };
 }
 
 export class DuckDBClient implements WarehouseClient {
@@ -64,8 +80,8 @@ export class DuckDBClient implements WarehouseClient {
 
   async open(): Promise<void> {
     if (this.#connection) return;
-    const { path, threads, memoryLimit } = this.#settings;
-    const options: Record<string, string> = {};
+    const { path, threads, memoryLimit, checkpointThreshold } = this.#settings;
+    const options: Record<string, string> = { checkpoint_threshold: checkpointThreshold };
     if (threads !== undefined) options['threads'] = String(threads);
     if (memoryLimit !== undefined) options['memory_limit'] = memoryLimit;
     try {

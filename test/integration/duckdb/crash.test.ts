@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { StateStore } from '../../../src/state/store.js';
-import { WarehouseTerminalError } from '../../../src/errors.js';
+import { LockBusyError } from '../../../src/errors.js';
 import { tempDatabase, type TempDatabase } from './helpers.js';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
@@ -31,7 +31,7 @@ describe('a crash between batches', () => {
 
     // While the child holds the file, a second opener gets an actionable message.
     const blocked = await db.open().catch((error: unknown) => error);
-    expect(blocked).toBeInstanceOf(WarehouseTerminalError);
+    expect(blocked).toBeInstanceOf(LockBusyError);
     expect((blocked as Error).message).toContain(`another pipedrive-loader run or program has ${db.path} open`);
 
     child.kill('SIGKILL');

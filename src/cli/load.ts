@@ -7,6 +7,7 @@ import { LoadPipeline } from '../load/pipeline.js';
 import { formatSummary } from '../load/summary.js';
 import { openDestination, openSource, withCommonOptions, type CommonArgs } from './context.js';
 import type { CommandResult } from './main.js';
+import { onStopSignal } from './signals.js';
 
 interface LoadArgs extends CommonArgs {
   readonly streams?: string;
@@ -33,22 +34,6 @@ export function selectStreams(list: string | undefined): StreamDefinition[] {
 export function newLoadId(now = new Date()): string {
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
   return `${stamp}-${randomBytes(3).toString('hex')}`;
-}
-
-/** First SIGINT/SIGTERM: finish the current batch and stop. Second: stop now. */
-function installStopHandlers(onFirst: (signal: string) => void): () => void {
-  let received = 0;
-  const handler = (signal: NodeJS.Signals): void => {
-    received += 1;
-    if (received === 1) onFirst(signal);
-    else process.exit(130);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
-  return () => {
-    process.off('SIGINT', handler);
-    process.off('SIGTERM', handler);
-  };
 }
 
 export function loadCommand(result: CommandResult): CommandModule<object, LoadArgs> {
@@ -82,7 +67,7 @@ export function loadCommand(result: CommandResult): CommandModule<object, LoadAr
         const streams = selectStreams(args.streams);
         const source = await openSource(args, reporter, { maxTokens: args.maxTokens });
         let stopRequested = false;
-        const removeHandlers = installStopHandlers((signal) => {
+        const removeHandlers = onStopSignal((signal) => {
           stopRequested = true;
           reporter.warn('stop_requested', `${signal}: finishing the current batch, then stopping.`);
         });

@@ -2,6 +2,7 @@ import type { Argv, CommandModule } from 'yargs';
 import { startSandbox } from '../sandbox/index.js';
 import type { LogFormat } from './output.js';
 import type { CommandResult } from './main.js';
+import { untilStopSignal } from './signals.js';
 
 interface SandboxArgs {
   readonly port: number;
@@ -10,19 +11,6 @@ interface SandboxArgs {
   readonly requestsPer2s: number;
   readonly logFormat: LogFormat;
   readonly debug: boolean;
-}
-
-/** Resolves on the first SIGINT or SIGTERM. */
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const stop = (signal: string): void => {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      resolve(signal);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
 }
 
 export function sandboxCommand(result: CommandResult): CommandModule<object, SandboxArgs> {
@@ -56,7 +44,7 @@ export function sandboxCommand(result: CommandResult): CommandModule<object, San
             '  Ctrl-C stops it.',
           ].join('\n'),
         );
-        const signal = await untilSignal();
+        const signal = await untilStopSignal();
         await sandbox.close();
         reporter.info('sandbox_stopped', `Sandbox stopped (${signal}).`);
         return 0;

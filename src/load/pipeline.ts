@@ -12,16 +12,15 @@
 import type { WarehouseClient } from '../../adapters/types.js';
 import { BudgetExhaustedError, isLoaderError } from '../errors.js';
 import type { FieldEntity, StreamDefinition } from '../pipedrive/catalog.js';
-import type { PipedriveClient } from '../pipedrive/client.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
-import { fetchFieldDefinitions } from '../pipedrive/paginate.js';
+import type { PipedriveClient } from '../pipedrive/client.js';
 import type { Reporter } from '../cli/output.js';
 import { migrate } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
 import { RowBatch, DEFAULT_BATCH_LIMITS, type BatchLimits } from './batch.js';
 import { readStream } from './stream-reader.js';
 import { BackgroundCommits } from './background-commits.js';
-import { SchemaSync, buildModels, type TableModels } from './schema-sync.js';
+import { SchemaSync, buildModels, readFieldMetadata, type TableModels } from './schema-sync.js';
 import { upsertBatch } from './upsert.js';
 import { newStreamStats, type RunStatus, type RunSummary, type StreamStats } from './summary.js';
 import type { Row } from '../schema/types.js';
@@ -39,16 +38,6 @@ export interface PipelineOptions {
   /** Polled between batches: true after SIGINT/SIGTERM, so the run stops at a batch boundary. */
   readonly shouldStop?: () => boolean;
   readonly now?: () => Date;
-}
-
-/** The entities whose field metadata the selected streams need. */
-function entitiesFor(streams: readonly StreamDefinition[]): FieldEntity[] {
-  const entities = new Set<FieldEntity>();
-  for (const stream of streams) {
-    if (stream.fieldsOf) entities.add(stream.fieldsOf);
-    if (stream.describes) entities.add(stream.describes);
-  }
-  return [...entities];
 }
 
 export class LoadPipeline {
@@ -75,7 +64,7 @@ export class LoadPipeline {
     });
     try {
       const bookmarks = await this.store.readBookmarks();
-      const fields = await this.readFieldMetadata();
+      const fields = await readFieldMetadata(this.options.pipedrive, this.options.streams);
       const persisted = await this.store.readColumnMappings();
       const models = buildModels(this.options.streams, fields, persisted, this.loadedAt);
       const sync = new SchemaSync(warehouse, schema, this.store);
@@ -103,14 +92,6 @@ export class LoadPipeline {
       await this.finish();
     }
     return this.summary;
-  }
-
-  private async readFieldMetadata(): Promise<Map<FieldEntity, FieldDefinition[]>> {
-    const fields = new Map<FieldEntity, FieldDefinition[]>();
-    for (const entity of entitiesFor(this.options.streams)) {
-      fields.set(entity, await fetchFieldDefinitions(this.options.pipedrive, entity));
-    }
-    return fields;
   }
 
   /** The `<entity>_fields` tables hold the metadata already read; no further requests. */

@@ -4,13 +4,11 @@
  * and renders the DDL the planner would run. Nothing is written, not even the loader's tables.
  */
 import type { WarehouseClient } from '../../adapters/types.js';
-import type { FieldEntity, StreamDefinition } from '../pipedrive/catalog.js';
+import type { StreamDefinition } from '../pipedrive/catalog.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
-import type { FieldDefinition } from '../pipedrive/fields.js';
-import { fetchFieldDefinitions } from '../pipedrive/paginate.js';
 import { LOADER_TABLES } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
-import { SchemaSync, buildModels } from './schema-sync.js';
+import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
 
 export interface PlanPreview {
   /** DDL for the entity tables, in the order it would run. */
@@ -27,13 +25,7 @@ export async function previewPlan(options: {
   readonly now: string;
 }): Promise<PlanPreview> {
   const { pipedrive, warehouse, schema, streams } = options;
-  const entities = new Set<FieldEntity>();
-  for (const stream of streams) {
-    if (stream.fieldsOf) entities.add(stream.fieldsOf);
-    if (stream.describes) entities.add(stream.describes);
-  }
-  const fields = new Map<FieldEntity, FieldDefinition[]>();
-  for (const entity of entities) fields.set(entity, await fetchFieldDefinitions(pipedrive, entity));
+  const fields = await readFieldMetadata(pipedrive, streams);
   const store = new StateStore(warehouse, schema);
   const sync = new SchemaSync(warehouse, schema, store);
   await sync.load();

@@ -7,6 +7,8 @@
 import type { WarehouseClient } from '../../adapters/types.js';
 import type { FieldEntity, StreamDefinition } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
+import type { PipedriveClient } from '../pipedrive/client.js';
+import { fetchFieldDefinitions } from '../pipedrive/paginate.js';
 import { createRowProjector, diff, renderPlan, type RowProjector, type SchemaPlan } from '../plan/index.js';
 import type { ColumnMapping } from '../schema/column-map.js';
 import { buildTableModel, type TableModel } from '../schema/shape.js';
@@ -14,6 +16,26 @@ import type { ColumnSpec } from '../schema/types.js';
 import type { StateStore } from '../state/store.js';
 
 export type TableModels = Map<string, TableModel>;
+
+/** The entities whose field metadata the selected streams need (their own or the ones they describe). */
+export function fieldEntitiesFor(streams: readonly StreamDefinition[]): FieldEntity[] {
+  const entities = new Set<FieldEntity>();
+  for (const stream of streams) {
+    if (stream.fieldsOf) entities.add(stream.fieldsOf);
+    if (stream.describes) entities.add(stream.describes);
+  }
+  return [...entities];
+}
+
+/** Reads the v2 field definitions of every entity the streams need (one fields stream each). */
+export async function readFieldMetadata(
+  pipedrive: PipedriveClient,
+  streams: readonly StreamDefinition[],
+): Promise<Map<FieldEntity, FieldDefinition[]>> {
+  const fields = new Map<FieldEntity, FieldDefinition[]>();
+  for (const entity of fieldEntitiesFor(streams)) fields.set(entity, await fetchFieldDefinitions(pipedrive, entity));
+  return fields;
+}
 
 /** One model per table the streams write, plus the `<entity>_fields` metadata tables. */
 export function buildModels(

@@ -150,3 +150,46 @@ const BUILTINS: Record<FieldEntity, readonly FieldDefinition[]> = {
 export function builtinFields(entity: FieldEntity): FieldDefinition[] {
   return BUILTINS[entity].map((f) => ({ ...f }));
 }
+
+const YES_NO: FieldOption[] = [
+  { id: 1, label: 'Yes', color: null },
+  { id: 0, label: 'No', color: null },
+];
+
+/** Built-in lead fields (GET /v1/leadFields); the deal custom fields follow them (reference §2c). */
+const LEAD: FieldDefinition[] = [
+  field('title', 'Title', 'varchar'),
+  field('owner_id', 'Owner', 'user'),
+  field('creator_id', 'Creator', 'user'),
+  field('person_id', 'Contact person', 'people'),
+  field('organization_id', 'Organization', 'org'),
+  field('value', 'Value', 'monetary'),
+  field('expected_close_date', 'Expected close date', 'date'),
+  // Lead label ids are UUIDs, which the v1 option schema (integer ids) cannot carry.
+  field('label_ids', 'Labels', 'set'),
+  field('source_name', 'Source', 'varchar'),
+  field('channel', 'Source channel', 'enum', { options: [{ id: 52, label: 'Billboards', color: null }, { id: 53, label: 'Paid search', color: null }] }),
+  field('visible_to', 'Visible to', 'visible_to', { options: VISIBLE_TO }),
+  field('was_seen', 'Seen', 'enum', { options: YES_NO }),
+  ...COMMON_TIMES,
+];
+
+/** GET /v1/noteFields: notes have no custom fields; the pinned flags are Yes/No enums as in the spec example. */
+const NOTE: FieldDefinition[] = [
+  field('content', 'Content', 'text'),
+  field('user_id', 'Author', 'user'),
+  field('deal_id', 'Deal', 'deal'),
+  field('person_id', 'Person', 'people'),
+  field('org_id', 'Organization', 'org'),
+  field('lead_id', 'Lead', 'lead'),
+  ...['lead', 'deal', 'organization', 'person', 'project'].map((parent) => field(`pinned_to_${parent}_flag`, `Note is pinned to ${parent}`, 'enum', { options: YES_NO })),
+  ...COMMON_TIMES,
+];
+
+export function leadFieldDefinitions(): FieldDefinition[] {
+  return LEAD.map((f) => ({ ...f }));
+}
+
+export function noteFieldDefinitions(): FieldDefinition[] {
+  return NOTE.map((f) => ({ ...f }));
+}

@@ -6,13 +6,15 @@
  *   GET  /_sandbox/clock            POST /_sandbox/clock      {"advance": seconds}
  *   POST /_sandbox/faults           {"kind", "path"?, "pathPattern"? (RegExp source), "times"?, "everyNth"?, "delayMs"?}
  *   DELETE /_sandbox/faults
- *   POST /_sandbox/mutations        {"op": "update"|"insert"|"delete"|"archive"|"renameField"|"addField"|"deleteOption", …}
- *   GET  /_sandbox/fields/{entity}  GET /_sandbox/records/{entity}?start=&limit=
+ *   POST /_sandbox/mutations        {"op": "update"|"insert"|"delete"|"archive"|"merge"|"renameField"|"addField"|"deleteOption", …}
+ *                                   merge: {"entity": "persons"|"organizations", "loserId", "winnerId"}
+ *   GET  /_sandbox/fields/{entity}  (deal, person, organization, product, activity, lead, note)
+ *   GET  /_sandbox/records/{entity}?start=&limit=   (any SandboxEntity, internal ids start+1…)
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FieldEntity } from '../pipedrive/catalog.js';
 import type { CreatableCustomFieldType } from '../pipedrive/fields.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset, SandboxFieldEntity } from './dataset.js';
 import type { FaultKind, Faults } from './faults.js';
 import type { SandboxEntity } from './generation-context.js';
 import { SANDBOX_ENTITIES } from './generation-context.js';
@@ -28,6 +30,8 @@ export interface ControlDeps {
 }
 
 const FIELD_ENTITIES = new Set(['deal', 'person', 'organization', 'product', 'activity']);
+/** Readable field lists; only the five above have mutable catalogs (lead custom fields are the deal ones). */
+const READABLE_FIELD_ENTITIES = new Set([...FIELD_ENTITIES, 'lead', 'note']);
 
 async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
   const chunks: Buffer[] = [];
@@ -71,9 +75,13 @@ function mutate(dataset: Dataset, body: Record<string, unknown>): unknown {
       dataset.delete(entityOf(body.entity), numberOf(body.id, 'id'));
       return { id: body.id };
     case 'archive':
-      if (body.entity !== 'deals') throw new Error('only deals can be archived');
-      dataset.archive('deals', numberOf(body.id, 'id'));
+      if (body.entity !== 'deals' && body.entity !== 'leads') throw new Error('only deals and leads can be archived');
+      dataset.archive(body.entity, numberOf(body.id, 'id'));
       return { id: body.id };
+    case 'merge':
+      if (body.entity !== 'persons' && body.entity !== 'organizations') throw new Error('only persons and organizations can be merged');
+      dataset.merge(body.entity, numberOf(body.loserId ?? body.loser_id, 'loserId'), numberOf(body.winnerId ?? body.winner_id, 'winnerId'));
+      return { id: body.winnerId ?? body.winner_id };
     case 'renameField':
       dataset.renameField(fieldEntityOf(body.entity), String(body.fieldCode ?? body.field_code), String(body.newName ?? body.name));
       return { field_code: body.fieldCode ?? body.field_code };
@@ -110,7 +118,11 @@ async function dispatch(deps: ControlDeps, req: IncomingMessage, url: URL): Prom
   }
   if (path === '/_sandbox/mutations' && method === 'POST') return mutate(dataset, await readJson(req));
   const fields = /^\/_sandbox\/fields\/(\w+)$/.exec(path);
-  if (fields && method === 'GET') return dataset.fields[fieldEntityOf(fields[1])].definitions();
+  if (fields && method === 'GET') {
+    const entity = fields[1] ?? '';
+    if (!READABLE_FIELD_ENTITIES.has(entity)) throw new Error(`unknown field entity ${entity}`);
+    return dataset.fieldDefinitions(entity as SandboxFieldEntity);
+  }
   const records = /^\/_sandbox\/records\/(\w+)$/.exec(path);
   if (records && method === 'GET') {
     const entity = entityOf(records[1]);

@@ -48,6 +48,8 @@ export class EntityStore {
   private state: Uint8Array;
   private readonly overlay = new Map<number, SandboxRecord>();
   private readonly orders = new Map<string, Order>();
+  /** Bumped by every mutation: offset pages may resume from a remembered position only while it is unchanged. */
+  private mutations = 0;
 
   constructor(
     readonly entity: SandboxEntity,
@@ -66,6 +68,10 @@ export class EntityStore {
 
   get count(): number {
     return this.size;
+  }
+
+  get version(): number {
+    return this.mutations;
   }
 
   private setColumns(id: number, core: Core): void {
@@ -193,6 +199,7 @@ export class EntityStore {
       while (id > this.addTime.length) this.grow();
       this.size = id;
     }
+    this.mutations++;
     this.overlay.set(id, deepCopy(record));
     const statusName = String(record.status ?? 'open');
     const status = (DEAL_STATUS_NAMES as readonly string[]).indexOf(statusName);
@@ -200,9 +207,10 @@ export class EntityStore {
     this.setColumns(id, {
       addTime: timeField(record.add_time ?? record.created, this.addTime[id - 1] ?? 0),
       updateTime: timeField(record.update_time ?? record.modified, this.updateTime[id - 1] ?? 0),
-      ownerId: typeof record.owner_id === 'number' ? record.owner_id : this.entity === 'users' ? id : this.owner[id - 1] ?? 0,
-      visibleTo: typeof record.visible_to === 'number' ? record.visible_to : this.visible[id - 1] ?? 3,
-      deleted: record.is_deleted === true,
+      ownerId: ownerOfRecord(record) ?? (this.entity === 'users' ? id : this.owner[id - 1] ?? 0),
+      // v1 leads send visible_to as a string ("3").
+      visibleTo: Number.isInteger(Number(record.visible_to)) && record.visible_to !== null ? Number(record.visible_to) : this.visible[id - 1] ?? 3,
+      deleted: record.is_deleted === true || record[DELETED_MARKER] === true,
       archived: record.is_archived === true,
       status: status >= 0 ? (status as DealStatus) : previousStatus,
     });
@@ -214,6 +222,20 @@ export class EntityStore {
     const core: Core = { addTime: nowSecond, updateTime: nowSecond, ownerId: 1, visibleTo: 3, deleted: false, archived: false, status: DealStatus.open };
     return this.generator.record(id, core);
   }
+}
+
+/**
+ * Marks a soft-deleted record of an entity whose served shape has no `is_deleted` (leads, notes,
+ * v1 lists, projects). Such records are never listed; `serve-entity.ts` strips the marker.
+ */
+export const DELETED_MARKER = '_sandbox_deleted';
+
+/** The owning user: `owner_id`, or `user_id` for notes, files and call logs, or the first assignee of a task. */
+function ownerOfRecord(record: SandboxRecord): number | undefined {
+  if (typeof record.owner_id === 'number') return record.owner_id;
+  if (typeof record.user_id === 'number') return record.user_id;
+  const assignees = record.assignee_ids;
+  return Array.isArray(assignees) && typeof assignees[0] === 'number' ? assignees[0] : undefined;
 }
 
 function sortKeyOf(value: unknown): SortKey {

@@ -7,9 +7,16 @@ import type { FieldEntity } from '../pipedrive/catalog.js';
 import type { FieldCatalog } from './field-catalog.js';
 import { entityCode, Rng } from './random.js';
 
-export type SandboxEntity = 'deals' | 'persons' | 'organizations' | 'activities' | 'products' | 'pipelines' | 'stages' | 'users';
+export type SandboxEntity =
+  | 'deals' | 'persons' | 'organizations' | 'activities' | 'products' | 'pipelines' | 'stages' | 'users'
+  | 'leads' | 'leadLabels' | 'leadSources' | 'notes' | 'files' | 'filters' | 'currencies' | 'activityTypes'
+  | 'callLogs' | 'goals' | 'projects' | 'tasks';
 
-export const SANDBOX_ENTITIES: readonly SandboxEntity[] = ['deals', 'persons', 'organizations', 'activities', 'products', 'pipelines', 'stages', 'users'];
+export const SANDBOX_ENTITIES: readonly SandboxEntity[] = [
+  'deals', 'persons', 'organizations', 'activities', 'products', 'pipelines', 'stages', 'users',
+  'leads', 'leadLabels', 'leadSources', 'notes', 'files', 'filters', 'currencies', 'activityTypes',
+  'callLogs', 'goals', 'projects', 'tasks',
+];
 
 export type SandboxRecord = Record<string, unknown>;
 

@@ -1,6 +1,7 @@
 /** Generators of activities, products, pipelines, stages (v2, reference §9a) and users (v1, §1). */
 import { generateCustomFields } from './custom-values.js';
-import type { EntityGenerator, GenerationContext } from './generation-context.js';
+import type { Core, EntityGenerator, GenerationContext, SandboxEntity } from './generation-context.js';
+import type { Rng } from './random.js';
 import { baseCore, detailRng, laterUpdateTime, spreadAddTime, coreRng, HISTORY_SECONDS } from './generation-context.js';
 import { STAGES_PER_PIPELINE } from './generators-crm.js';
 import { isoDate, isoSeconds, v1Timestamp } from './time.js';
@@ -114,10 +115,10 @@ const STAGE_NAMES = ['Qualified', 'Contact made', 'Demo scheduled', 'Proposal ma
 const PROBABILITIES = [10, 25, 50, 75, 90];
 
 /** Pipelines and stages were set up in the company's first weeks and touched rarely since. */
-function setupCore(ctx: GenerationContext, entity: 'pipelines' | 'stages' | 'users', id: number) {
+export function setupCore(ctx: GenerationContext, entity: SandboxEntity, id: number): { rng: Rng; core: Core } {
   const rng = coreRng(ctx, entity, id);
   const addTime = spreadAddTime(ctx, entity, id, rng, 30 * 86_400) - HISTORY_SECONDS;
-  return { rng, core: { addTime, updateTime: laterUpdateTime(ctx, addTime, rng), ownerId: 1, visibleTo: 3, deleted: false, archived: false, status: 0 as const } };
+  return { rng, core: { addTime, updateTime: laterUpdateTime(ctx, addTime, rng), ownerId: 1, visibleTo: 3, deleted: false, archived: false, status: 0 } };
 }
 
 export function pipelineGenerator(ctx: GenerationContext): EntityGenerator {

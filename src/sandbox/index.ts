@@ -4,30 +4,32 @@
  * rate limits and token costs, plus controls (mutations, faults, clock, stats) for tests.
  *
  * Default sizes, derived from `deals` (D): persons D/2, organizations D/5, activities 2·D,
- * products 50, users 10, pipelines 3 with 5 stages each (each at least 1).
+ * products 50, users 10, pipelines 3 with 5 stages each (each at least 1); leads D/4, notes D,
+ * files D/10, call logs D/5; with the Projects add-on, projects D/50 and tasks 4 per project.
+ * Fixed: 4 lead labels, 10 lead sources, 12 filters, 9 currencies, 7 activity types, 6 goals.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import type { FieldEntity } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
 import { handleControl } from './control.js';
-import type { SandboxMutations } from './dataset.js';
+import type { SandboxFieldEntity, SandboxMutations } from './dataset.js';
 import { Dataset } from './dataset.js';
 import type { FaultInjector } from './faults.js';
 import { Faults } from './faults.js';
 import type { SandboxEntity, SandboxRecord } from './generation-context.js';
 import { STAGES_PER_PIPELINE } from './generators-crm.js';
+import { FIXED_COUNTS } from './generators-setup.js';
 import { RateLimiter } from './rate-limit.js';
 import type { Viewer } from './routes-v2.js';
-import { isServedToAdmin } from './routes-v2.js';
 import { handleApiRequest } from './server.js';
-import { shapeCustomFields } from './serve-record.js';
+import { isListedForAdmin, serveRecord } from './serve-entity.js';
 import type { SandboxStats } from './stats.js';
 import { Stats } from './stats.js';
 import { parseRfc3339 } from './time.js';
 
 export type { SandboxEntity } from './generation-context.js';
-export type { SandboxMutations } from './dataset.js';
+export type { SandboxFieldEntity, SandboxMutations } from './dataset.js';
+export { ADDON_MISSING_MESSAGE } from './routes-projects.js';
 export type { FaultInjector, FaultKind, FaultSpec } from './faults.js';
 export { FAULT_KINDS } from './faults.js';
 export type { SandboxStats, StatsSnapshot, RouteStats } from './stats.js';
@@ -50,6 +52,23 @@ export interface SandboxOptions {
   activities?: number;
   products?: number;
   users?: number;
+  /** Default D/4 (live and archived together; 10 % archived). */
+  leads?: number;
+  /** Default D. */
+  notes?: number;
+  /** Default D/10 (file metadata only). */
+  files?: number;
+  /** Default D/5, spread over the users; each token sees only its own user's call logs. */
+  callLogs?: number;
+  /**
+   * Whether the company has the Projects add-on, default false: then /api/v2/projects and
+   * /api/v2/tasks answer 403 and the entities are empty.
+   */
+  projectsAddon?: boolean;
+  /** Default D/50 (at least 1) when projectsAddon is set; ignored (0) without it. */
+  projects?: number;
+  /** Default 4 per project. */
+  tasks?: number;
   /** Total custom fields on deals, including the fixed hostile set (18); default: the fixed set. */
   dealCustomFields?: number;
   /** Sandbox clock start (RFC3339), default '2026-06-01T00:00:00Z'. The clock moves only by advance(). */
@@ -70,13 +89,16 @@ export interface Sandbox {
   readonly mutate: SandboxMutations;
   readonly stats: SandboxStats;
   /**
-   * Every record of an entity as an admin's GET would serve it (v2 shape; users v1), in id order:
-   * for deals that includes archived deals and deleted ones not yet purged (30 days). Soft-deleted
-   * records of other entities are not served by any list, so they are left out unless
-   * `includeHidden` is set (which also yields purged deals).
+   * Every record of an entity as an admin's GET would serve it (v2 shapes; v1 shapes for users,
+   * leads, notes and the other v1 lists), in internal id order: for deals that includes archived
+   * deals and deleted ones not yet purged (30 days); for leads, archived ones. Soft-deleted and
+   * merged records of other entities are not served by any list, so they are left out unless
+   * `includeHidden` is set (which also yields purged deals). Call logs: only the admin token
+   * user's own, as GET /v1/callLogs serves them; activity types: inactive ones too.
    */
   records(entity: SandboxEntity, options?: { includeHidden?: boolean }): AsyncIterable<Record<string, unknown>>;
-  fields(entity: FieldEntity): FieldDefinition[];
+  /** Field metadata in the v2 shape; 'lead' = lead built-ins + deal custom fields, 'note' = note built-ins. */
+  fields(entity: SandboxFieldEntity): FieldDefinition[];
   readonly clock: { now(): Date; advance(seconds: number): void };
 }
 
@@ -84,10 +106,6 @@ export const DEFAULT_TOKENS: readonly SandboxToken[] = [
   { token: 'sandbox-admin-token', userId: 1, admin: true },
   { token: 'sandbox-user-token', userId: 2, admin: false },
 ];
-
-const FIELD_ENTITY: Partial<Record<SandboxEntity, FieldEntity>> = {
-  deals: 'deal', persons: 'person', organizations: 'organization', products: 'product', activities: 'activity',
-};
 
 function count(value: number | undefined, fallback: number, name: string, max = 50_000_000): number {
   const n = value ?? fallback;
@@ -101,6 +119,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   if (nowSecond === undefined) throw new RangeError('sandbox option now must be an RFC3339 timestamp');
   const deals = count(options.deals, 1000, 'deals', 4_000_000);
   const pipelines = 3;
+  const projectsAddon = options.projectsAddon ?? false;
+  const projects = projectsAddon ? count(options.projects, Math.max(1, Math.round(deals / 50)), 'projects', 1_000_000) : 0;
   const counts: Record<SandboxEntity, number> = {
     deals,
     persons: count(options.persons, Math.max(1, Math.round(deals / 2)), 'persons', 4_000_000),
@@ -110,6 +130,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     users: count(options.users, 10, 'users', 65_535),
     pipelines,
     stages: pipelines * STAGES_PER_PIPELINE,
+    leads: count(options.leads, Math.round(deals / 4), 'leads', 4_000_000),
+    notes: count(options.notes, deals, 'notes', 4_000_000),
+    files: count(options.files, Math.round(deals / 10), 'files', 4_000_000),
+    callLogs: count(options.callLogs, Math.round(deals / 5), 'callLogs', 4_000_000),
+    projects,
+    tasks: projectsAddon ? count(options.tasks, projects * 4, 'tasks', 4_000_000) : 0,
+    ...FIXED_COUNTS,
   };
   const tokens = options.tokens ?? DEFAULT_TOKENS;
   const viewers = new Map<string, Viewer>(tokens.map((t) => [t.token, { userId: t.userId, admin: t.admin }]));
@@ -119,18 +146,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     counts,
     dealCustomFields: options.dealCustomFields,
     adminUserIds: new Set(tokens.filter((t) => t.admin).map((t) => t.userId)),
+    projectsAddon,
   });
   const faults = new Faults();
   const stats = new Stats();
   const limiter = new RateLimiter(options.requestsPer2s ?? 1000, options.dailyTokenBudget ?? 10_000_000, () => Math.floor(dataset.now / 86_400));
   const adminUserId = tokens.find((t) => t.admin)?.userId ?? 1;
 
-  const serve = (entity: SandboxEntity, id: number): SandboxRecord => {
-    const record = dataset.store(entity).get(id);
-    if (entity === 'users') record.is_you = id === adminUserId;
-    const fieldEntity = FIELD_ENTITY[entity];
-    return shapeCustomFields(record, fieldEntity ? dataset.fields[fieldEntity] : undefined);
-  };
+  const serve = (entity: SandboxEntity, id: number): SandboxRecord => serveRecord(dataset, entity, id, adminUserId);
 
   const sockets = new Set<Socket>();
   const server = createServer((req, res) => {
@@ -161,11 +184,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       now: () => new Date(dataset.now * 1000),
       advance: (seconds: number) => dataset.advance(seconds),
     },
-    fields: (entity) => dataset.fields[entity].definitions(),
+    fields: (entity) => dataset.fieldDefinitions(entity),
     async *records(entity, recordOptions) {
       const store = dataset.store(entity);
       for (let id = 1; id <= store.count; id++) {
-        if (recordOptions?.includeHidden || isServedToAdmin(store, id, dataset.now)) yield serve(entity, id);
+        if (recordOptions?.includeHidden || isListedForAdmin(dataset, entity, id, adminUserId)) yield serve(entity, id);
         // Let the server answer requests while a test walks a large entity.
         if (id % 2_000 === 0) await new Promise((resolve) => setImmediate(resolve));
       }

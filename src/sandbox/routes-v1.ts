@@ -1,11 +1,10 @@
 /**
  * v1 endpoints: users (unpaginated), users/me (with `access` and company data), and the v1 field
- * lists, which are offset-paginated. The offset helper is general because later streams (leads,
- * notes, files) are v1 offset lists too.
+ * lists (deal, person, organization, product, activity, lead, note), which are offset-paginated.
+ * The record lists live in routes-v1-lists.ts (offset) and routes-v1-setup.ts (unpaginated).
  */
-import type { FieldEntity } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
-import type { Dataset } from './dataset.js';
+import type { Dataset, SandboxFieldEntity } from './dataset.js';
 import type { SandboxRecord } from './generation-context.js';
 import type { Reply } from './http-util.js';
 import { ApiError, jsonReply } from './http-util.js';
@@ -70,7 +69,7 @@ export function handleUsers(dataset: Dataset, request: ApiRequest): Reply {
  * v1.yml declares only the creatable types (+ visible_to) for v1 field lists; built-in fields
  * with other v2 types are reported with the closest declared one.
  */
-const V1_TYPE: Record<string, string> = { int: 'double', boolean: 'enum', status: 'enum', stage: 'enum', deal: 'double', json: 'text', price_list: 'text', billing_frequency: 'enum' };
+const V1_TYPE: Record<string, string> = { int: 'double', boolean: 'enum', status: 'enum', stage: 'enum', deal: 'double', lead: 'varchar', json: 'text', price_list: 'text', billing_frequency: 'enum' };
 
 /** The v1 shape of a field: numeric id, `key`, `name`, `edit_flag` (custom), v1 timestamps. */
 function v1Field(field: FieldDefinition, index: number, stamp: string): SandboxRecord {
@@ -99,12 +98,14 @@ function v1Field(field: FieldDefinition, index: number, stamp: string): SandboxR
   };
 }
 
-const V1_FIELD_PATHS: Record<string, FieldEntity> = {
+const V1_FIELD_PATHS: Record<string, SandboxFieldEntity> = {
   '/dealFields': 'deal',
   '/personFields': 'person',
   '/organizationFields': 'organization',
   '/productFields': 'product',
   '/activityFields': 'activity',
+  '/leadFields': 'lead',
+  '/noteFields': 'note',
 };
 
 export function isV1FieldsPath(path: string): boolean {
@@ -115,6 +116,6 @@ export function handleV1Fields(dataset: Dataset, request: ApiRequest): Reply {
   const entity = V1_FIELD_PATHS[request.path];
   if (!entity) throw new ApiError(404, 'Unknown method .');
   const stamp = v1Timestamp(dataset.ctx.startSecond - 5 * 365 * 86_400);
-  const fields = dataset.fields[entity].definitions().map((f, i) => v1Field(f, i, stamp));
+  const fields = dataset.fieldDefinitions(entity).map((f, i) => v1Field(f, i, stamp));
   return jsonReply(200, { success: true, ...offsetPage(fields, request.query) });
 }

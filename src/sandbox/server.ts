@@ -14,6 +14,9 @@ import { handleUsers, handleUsersMe, handleV1Fields, isV1FieldsPath } from './ro
 import type { ApiRequest, Viewer } from './routes-v2.js';
 import { handleFields, handleList, isFieldsPath, isListPath } from './routes-v2.js';
 import { handleDealProducts } from './deal-products.js';
+import { handleProjects, isProjectsPath } from './routes-projects.js';
+import { handleOffsetList, isOffsetListPath } from './routes-v1-lists.js';
+import { handleSetupList, isSetupListPath } from './routes-v1-setup.js';
 import type { Stats } from './stats.js';
 
 export interface PipelineDeps {
@@ -29,11 +32,14 @@ function route(api: ApiVersion, path: string): ((dataset: Dataset, request: ApiR
     if (path === '/deals/products') return handleDealProducts;
     if (isListPath(path)) return handleList;
     if (isFieldsPath(path)) return handleFields;
+    if (isProjectsPath(path)) return handleProjects;
     return undefined;
   }
   if (path === '/users/me') return handleUsersMe;
   if (path === '/users') return handleUsers;
   if (isV1FieldsPath(path)) return handleV1Fields;
+  if (isOffsetListPath(path)) return handleOffsetList;
+  if (isSetupListPath(path)) return handleSetupList;
   return undefined;
 }
 

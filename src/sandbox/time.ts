@@ -51,3 +51,15 @@ export function parseRfc3339(text: string): number | undefined {
   const ms = Date.parse(text);
   return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
 }
+
+/** RFC3339 with milliseconds, as v1 leads, lead labels and call logs send it: '2020-10-14T11:30:36.551Z'. */
+export function isoMillis(epochSeconds: number, millis: number): string {
+  return isoSeconds(epochSeconds).replace('Z', `.${String(Math.floor(millis) % 1000).padStart(3, '0')}Z`);
+}
+
+/** Milliseconds since the epoch of any RFC3339 timestamp (fractions and offsets allowed), else undefined. */
+export function parseRfc3339Millis(text: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/.test(text)) return undefined;
+  const ms = Date.parse(text);
+  return Number.isNaN(ms) ? undefined : ms;
+}

@@ -71,3 +71,31 @@ export const PRODUCT_UNITS = ['seat', 'month', 'piece', 'hour', 'day', 'license'
 export const BILLING_FREQUENCIES = ['one-time', 'annually', 'semi-annually', 'quarterly', 'monthly', 'weekly'] as const;
 
 export const OPTION_COLORS = ['green', 'yellow', 'red', 'blue', 'purple', 'gray'] as const;
+
+/** GET /v1/leadSources answers this fixed list (the spec example's names). */
+export const LEAD_SOURCE_NAMES = [
+  'Manually created', 'Deal', 'Web forms', 'Prospector', 'Leadbooster', 'Live chat', 'Import', 'Website visitors', 'Workflow automation', 'API',
+] as const;
+
+export const LEAD_LABEL_COLORS = ['blue', 'brown', 'dark-gray', 'gray', 'green', 'orange', 'pink', 'purple', 'red', 'yellow'] as const;
+export const LEAD_LABEL_NAMES = ['Hot', 'Cold', 'Warm', 'Partner', 'Event', 'Inbound'] as const;
+
+/** Note bodies are HTML from the rich-text editor; some carry entities, unicode and markup a loader must keep verbatim. */
+export const NOTE_BODIES = [
+  '<p>Called &amp; discussed <b>pricing</b>; follow up next week.</p>',
+  '<p>Decision maker: <i>CFO</i></p><ul><li>budget approved</li><li>legal review</li></ul>',
+  '<div>Met at the fair 🚀 — wants a demo in Français &amp; Deutsch.</div>',
+  '<p>Quote: "we\'ll sign by Q3"<br>Risk: competitor <a href="https://example.com">offer</a></p>',
+  '<p>Robert\'); DROP TABLE notes;--</p>',
+  '<p>Line one</p>\n<p>Line two with tab\tand 名前</p>',
+] as const;
+
+export const FILE_KINDS = [
+  { extension: 'pdf', type: 'pdf', stem: 'Proposal' },
+  { extension: 'docx', type: 'doc', stem: 'Contract' },
+  { extension: 'xlsx', type: 'xls', stem: 'Price list' },
+  { extension: 'png', type: 'img', stem: 'Screenshot' },
+  { extension: 'jpg', type: 'img', stem: 'Business card' },
+] as const;
+
+export const CALL_OUTCOMES = ['connected', 'no_answer', 'left_message', 'left_voicemail', 'wrong_number', 'busy'] as const;

@@ -56,3 +56,26 @@ export async function control(sandbox: Sandbox, method: string, path: string, bo
   });
   return { status: response.status, body: (await response.json()) as { success: boolean; data?: Record<string, unknown>; error?: string } };
 }
+
+/**
+ * Reads a v1 offset list to the end. Handles both shapes: `pagination.next_start` (notes, files,
+ * call logs) and leads' flat `additional_data` without next_start, where the next start is
+ * start + rows received.
+ */
+export async function readAllV1(sandbox: Sandbox, path: string, token: string = sandbox.adminToken): Promise<{ rows: Row[]; pages: number }> {
+  const rows: Row[] = [];
+  let pages = 0;
+  let start = 0;
+  const join = path.includes('?') ? '&' : '?';
+  for (;;) {
+    const response = await get(sandbox, `${path}${join}start=${start}`, token);
+    if (response.status !== 200) throw new Error(`GET ${path} → ${response.status}: ${response.text.slice(0, 200)}`);
+    const body = response.json<{ data: Row[] | null; additional_data: Row }>();
+    const page = body.data ?? [];
+    rows.push(...page);
+    pages++;
+    const paging = (body.additional_data.pagination ?? body.additional_data) as { more_items_in_collection: boolean; next_start?: number };
+    if (!paging.more_items_in_collection) return { rows, pages };
+    start = paging.next_start ?? start + page.length;
+  }
+}

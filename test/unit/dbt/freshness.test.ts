@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { dbtDuration, freshnessFor } from '../../../src/dbt/freshness.js';
+import { escapeJinja, isGeneratedDescription, tableDescription } from '../../../src/dbt/descriptions.js';
+import { parseSchedule } from '../../../src/ci/schedule.js';
+
+describe('freshnessFor', () => {
+  it.each([
+    [30, 60, 180],
+    [15, 60, 180],
+    [5, 60, 180],
+    [60, 120, 360],
+    [360, 720, 2160],
+    [1440, 2880, 8640],
+    [45.5, 92, 276],
+  ])('a %d-minute schedule warns after %d and errors after %d minutes', (schedule, warn, error) => {
+    expect(freshnessFor(schedule)).toEqual({ warnAfterMinutes: warn, errorAfterMinutes: error });
+  });
+
+  it('follows the CI schedule’s longest gap', () => {
+    const weekdays = parseSchedule('0 6-18 * * 1-5').maxGapMinutes ?? 0;
+    expect(freshnessFor(weekdays).warnAfterMinutes).toBe(2 * 60 * 60);
+  });
+
+  it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY])('refuses %d', (minutes) => {
+    expect(() => freshnessFor(minutes)).toThrow(RangeError);
+  });
+});
+
+describe('dbtDuration', () => {
+  it.each([
+    [90, { count: 90, period: 'minute' }],
+    [60, { count: 1, period: 'hour' }],
+    [180, { count: 3, period: 'hour' }],
+    [2160, { count: 36, period: 'hour' }],
+    [2880, { count: 2, period: 'day' }],
+  ])('%d minutes → %o', (minutes, duration) => {
+    expect(dbtDuration(minutes)).toEqual(duration);
+  });
+
+  it('refuses fractions and non-positive values', () => {
+    expect(() => dbtDuration(1.5)).toThrow(RangeError);
+    expect(() => dbtDuration(0)).toThrow(RangeError);
+  });
+});
+
+describe('descriptions', () => {
+  it('wraps text holding Jinja delimiters in a raw block, and leaves other text alone', () => {
+    expect(escapeJinja('plain {text} 50%')).toBe('plain {text} 50%');
+    expect(escapeJinja('a {{ b }}')).toBe('{% raw %}a {{ b }}{% endraw %}');
+    expect(escapeJinja('{% if %}')).toBe('{% raw %}{% if %}{% endraw %}');
+    expect(escapeJinja('{# c #}')).toBe('{% raw %}{# c #}{% endraw %}');
+    // A name cannot close the raw block early.
+    expect(escapeJinja('x {% endraw %} {{ y }}')).toBe('{% raw %}x  {{ y }}{% endraw %}');
+  });
+
+  it('tells the loader’s descriptions from the user’s', () => {
+    for (const generated of [
+      "Custom field 'Lead source' (enum: Web).",
+      "{% raw %}Custom field '{{ x }}' (text).{% endraw %}",
+      "Pipedrive field 'Title' (varchar).",
+      "Pipedrive key 'foo' that no field definition describes; type inferred from its values.",
+      'Pipedrive id (primary key).',
+      tableDescription('deals'),
+      tableDescription('activity_fields'),
+      tableDescription('custom_table'),
+      'Built-in Pipedrive field marked_as_done_time (its API name).',
+    ]) {
+      expect(isGeneratedDescription(generated), generated).toBe(true);
+    }
+    for (const written of ['Where the lead came from.', 'Custom source of truth', 'Pipedrive deals, cleaned.']) {
+      expect(isGeneratedDescription(written), written).toBe(false);
+    }
+  });
+
+  it('names the table a field-definition table describes', () => {
+    expect(tableDescription('activity_fields')).toMatch(/each column of activities/);
+    expect(tableDescription('person_fields')).toMatch(/each column of persons/);
+  });
+});

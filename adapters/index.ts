@@ -17,7 +17,7 @@ function notAvailableYet(label: string): () => Promise<Adapter> {
 
 export const ADAPTERS: Record<WarehouseName, () => Promise<Adapter>> = {
   duckdb: async () => (await import('./duckdb/index.js')).duckdbAdapter,
-  postgres: notAvailableYet('PostgreSQL'),
+  postgres: async () => (await import('./postgres/index.js')).postgresAdapter,
   bigquery: notAvailableYet('BigQuery'),
   snowflake: notAvailableYet('Snowflake'),
 };

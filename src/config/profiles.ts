@@ -37,7 +37,7 @@ export interface ResolvedTarget {
 }
 
 /** Keys whose values are secrets in every dbt adapter's profile. */
-const SECRET_KEYS = new Set(['password', 'private_key', 'private_key_passphrase', 'token', 'keyfile_json', 'client_secret']);
+const SECRET_KEYS = new Set(['password', 'pass', 'private_key', 'private_key_passphrase', 'token', 'keyfile_json', 'client_secret']);
 
 export function findProfilesFile(request: ProfileRequest): string | undefined {
   const env = request.env ?? process.env;

@@ -1,11 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DuckDBClient } from '../../../adapters/duckdb/client.js';
 import { migrate, MIGRATIONS, type Migration } from '../../../migrations/index.js';
-import { upsertBatch } from '../../../src/load/upsert.js';
 import { bookmarkWithOverlap } from '../../../src/state/bookmarks.js';
 import { StateStore } from '../../../src/state/store.js';
 import type { PersistedColumnMapping } from '../../../src/state/types.js';
-import type { ColumnSpec } from '../../../src/schema/types.js';
 import { tempDatabase, type TempDatabase } from './helpers.js';
 
 const SCHEMA = 'pipe"drive';
@@ -97,25 +95,6 @@ describe('StateStore', () => {
     });
     await store.clearBookmark('deals');
     expect([...(await store.readBookmarks()).keys()]).toEqual(["per'sons"]);
-  });
-
-  it('commits the bookmark with the batch, or neither', async () => {
-    const target = { schema: SCHEMA, name: 'deals' };
-    const columns: ColumnSpec[] = [
-      { name: 'id', type: 'bigint' },
-      { name: 'update_time', type: 'timestamp' },
-    ];
-    for (const sql of client.dialect.createTable(target, { name: 'deals', columns, primaryKey: ['id'] })) await client.execute(sql);
-    const batch = (id: number, time: string) => ({ target, columns, rows: [{ id, update_time: time }], primaryKey: ['id'], newestBy: 'update_time' });
-
-    await upsertBatch(client, batch(1, '2024-01-01T00:00:00Z'), (s) => store.saveBookmark(s, 'deals', '2024-01-01T00:00:00Z', 'l1'));
-    const failed = upsertBatch(client, batch(2, '2024-01-02T00:00:00Z'), async (s) => {
-      await store.saveBookmark(s, 'deals', '2024-01-02T00:00:00Z', 'l1');
-      throw new Error('crash after the bookmark');
-    });
-    await expect(failed).rejects.toThrow('crash after the bookmark');
-    expect(await client.query(`SELECT id FROM "pipe""drive".deals`)).toEqual([{ id: 1 }]);
-    expect(await store.readBookmarks()).toEqual(new Map([['deals', '2024-01-01T00:00:00Z']]));
   });
 
   it('upserts column mappings by (table, field key, subfield)', async () => {

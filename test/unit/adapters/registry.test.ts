@@ -17,7 +17,13 @@ describe('adapter registry', () => {
     await client.close();
   });
 
-  it.each(['postgres', 'bigquery', 'snowflake'] as const)('says plainly that %s is not available yet', async (name) => {
+  it('loads the PostgreSQL adapter lazily, without connecting', async () => {
+    const adapter = await loadAdapter('postgres');
+    expect(adapter.dialect.name).toBe('postgres');
+    expect(adapter.dialect.capabilities.maxIdentifierBytes).toBe(63);
+  });
+
+  it.each(['bigquery', 'snowflake'] as const)('says plainly that %s is not available yet', async (name) => {
     const error = await loadAdapter(name).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toMatch(/is not available in this version of pipedrive-loader yet/);

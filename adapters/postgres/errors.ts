@@ -1,0 +1,91 @@
+/**
+ * Translates pg, knex and socket errors into the loader's warehouse errors, keeping the cause.
+ * PostgreSQL reports a SQLSTATE in `code`; socket failures carry Node's errno codes instead.
+ * Messages never contain the password: they are built from the server's own error text (which
+ * never echoes it) and are passed through `redact` for the profile's secrets anyway.
+ */
+import { isLoaderError, WarehouseTerminalError, WarehouseTransientError } from '../../src/errors.js';
+import type { LoaderError } from '../../src/errors.js';
+
+/** SQLSTATEs a later attempt may get past. */
+const TRANSIENT_SQLSTATES = new Set([
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+  '57P01', // admin_shutdown
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up, in recovery)
+  '53300', // too_many_connections
+  '55P03', // lock_not_available
+  '57014', // query_canceled (statement_timeout, pg_cancel_backend)
+]);
+
+/** Socket-level failures: the server went away or never answered. */
+const TRANSIENT_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
+
+const TRANSIENT_MESSAGES =
+  /Connection terminated|connection timeout|Timeout acquiring a connection|Client has encountered a connection error|terminating connection/i;
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
+  const { code } = error as { code: unknown };
+  return typeof code === 'string' ? code : undefined;
+}
+
+export function isTransientPostgresError(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code !== undefined && (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_ERRNOS.has(code))) {
+    return true;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  return TRANSIENT_MESSAGES.test(message);
+}
+
+/** Whether the connection itself is gone (as opposed to one statement failing on a live one). */
+export function isConnectionLost(error: unknown): boolean {
+  const code = codeOf(error);
+  if (code !== undefined && (code.startsWith('08') || code.startsWith('57P') || TRANSIENT_ERRNOS.has(code))) return true;
+  const message = error instanceof Error ? error.message : String(error);
+  return /Connection terminated|connection error|terminating connection/i.test(message);
+}
+
+/** Replaces every secret (the password) in `text` with `***`. */
+export function redact(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join('***');
+  return out;
+}
+
+/** A hint for errors a person can fix in profiles.yml. */
+function hintFor(code: string | undefined): string {
+  switch (code) {
+    case '28P01':
+    case '28000':
+      return ' Check user and password in profiles.yml.';
+    case '3D000':
+      return ' Create the database first, or fix dbname in profiles.yml.';
+    case '42501':
+      return ' The user needs CREATE on the database (for the schema) and on the schema.';
+    case 'ENOTFOUND':
+      return ' Check host in profiles.yml.';
+    case 'ECONNREFUSED':
+      return ' Is PostgreSQL running, and are host and port in profiles.yml right?';
+    default:
+      return '';
+  }
+}
+
+export function translatePostgresError(
+  error: unknown,
+  context: string,
+  where: string,
+  secrets: readonly string[] = [],
+): LoaderError {
+  if (isLoaderError(error)) return error;
+  const code = codeOf(error);
+  const raw = error instanceof Error ? error.message : String(error);
+  const detail = code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
+  const message = redact(`PostgreSQL at ${where} failed while ${context}: ${raw}${detail}.${hintFor(code)}`, secrets);
+  return isTransientPostgresError(error)
+    ? new WarehouseTransientError(message, { cause: error })
+    : new WarehouseTerminalError(message, { cause: error });
+}

@@ -1,0 +1,181 @@
+/** Create, evolve and merge; de-duplication; out-of-order safety. Ported from the DuckDB tests. */
+import { describe, expect, it } from 'vitest';
+import { upsertBatch } from '../../src/load/upsert.js';
+import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
+import { countRows, createTable, readAll, type ConformanceContext } from './context.js';
+
+const COLUMNS: ColumnSpec[] = [
+  { name: 'id', type: 'bigint' },
+  { name: 'title', type: 'string' },
+  { name: 'update_time', type: 'timestamp' },
+];
+
+export function mergeCases(ctx: ConformanceContext): void {
+  let deals: TableRef;
+  const setUp = async (): Promise<void> => {
+    deals = { schema: ctx.schema('pipedrive'), name: 'deals' };
+    await createTable(ctx.client, deals, COLUMNS);
+  };
+  const upsert = (rows: Row[], columns: ColumnSpec[] = COLUMNS) =>
+    upsertBatch(ctx.client, { target: deals, columns, rows, primaryKey: ['id'], newestBy: 'update_time' });
+  const contents = () => readAll(ctx.client, deals);
+
+  describe('create, evolve and merge', () => {
+    it('inserts new keys and updates existing ones, counting each', async () => {
+      await setUp();
+      expect(
+        await upsert([
+          { id: 1, title: 'a', update_time: '2024-01-01T00:00:00Z' },
+          { id: 2, title: 'b', update_time: '2024-01-01T00:00:00Z' },
+        ]),
+      ).toEqual({ inserted: 2, updated: 0 });
+      expect(
+        await upsert([
+          { id: 2, title: 'b2', update_time: '2024-01-02T00:00:00Z' },
+          { id: 3, title: 'c', update_time: '2024-01-02T00:00:00Z' },
+        ]),
+      ).toEqual({ inserted: 1, updated: 1 });
+      expect(await contents()).toEqual([
+        { id: 1, title: 'a', update_time: '2024-01-01T00:00:00Z' },
+        { id: 2, title: 'b2', update_time: '2024-01-02T00:00:00Z' },
+        { id: 3, title: 'c', update_time: '2024-01-02T00:00:00Z' },
+      ]);
+    });
+
+    it('evolves: adds columns to a table holding rows, idempotently, then loads into them', async () => {
+      await setUp();
+      await upsert([{ id: 1, title: 'a', update_time: '2024-01-01T00:00:00Z' }]);
+      const added: ColumnSpec[] = [
+        { name: 'value', type: 'decimal' },
+        { name: 'labels', type: 'string_list' },
+      ];
+      const statements = ctx.client.dialect.addColumns(deals, added);
+      await ctx.client.transaction(async (session) => {
+        for (const sql of statements) await session.execute(sql);
+      });
+      for (const sql of statements) await ctx.client.execute(sql); // IF NOT EXISTS: harmless again
+      expect((await ctx.client.describeSchema(deals.schema)).get('deals')).toEqual([...COLUMNS, ...added]);
+      expect(await contents()).toEqual([{ id: 1, title: 'a', update_time: '2024-01-01T00:00:00Z', value: null, labels: null }]);
+      const result = await upsert(
+        [
+          { id: 1, title: 'a', update_time: '2024-01-02T00:00:00Z', value: '99.5', labels: ['x'] },
+          { id: 2, title: 'b', update_time: '2024-01-02T00:00:00Z', value: 1, labels: ['y', 'z'] },
+        ],
+        [...COLUMNS, ...added],
+      );
+      expect(result).toEqual({ inserted: 1, updated: 1 });
+      expect(await contents()).toEqual([
+        { id: 1, title: 'a', update_time: '2024-01-02T00:00:00Z', value: '99.5', labels: ['x'] },
+        { id: 2, title: 'b', update_time: '2024-01-02T00:00:00Z', value: '1', labels: ['y', 'z'] },
+      ]);
+    });
+
+    it('sets NULL when a value becomes null, and keeps columns the batch does not write', async () => {
+      await setUp();
+      const withDeleted: ColumnSpec[] = [...COLUMNS, { name: '_deleted_at', type: 'timestamp' }];
+      for (const sql of ctx.client.dialect.addColumns(deals, [{ name: '_deleted_at', type: 'timestamp' }])) await ctx.client.execute(sql);
+      await upsert([{ id: 1, title: 'a', update_time: '2024-01-01T00:00:00Z', _deleted_at: '2024-02-01T00:00:00Z' }], withDeleted);
+      await upsert([{ id: 1, title: null, update_time: '2024-01-02T00:00:00Z' }]);
+      expect(await contents()).toEqual([{ id: 1, title: null, update_time: '2024-01-02T00:00:00Z', _deleted_at: '2024-02-01T00:00:00Z' }]);
+    });
+
+    it('merges without newestBy: the last staged row wins and existing rows are replaced', async () => {
+      await setUp();
+      const plain = (rows: Row[]) => upsertBatch(ctx.client, { target: deals, columns: COLUMNS, rows, primaryKey: ['id'] });
+      await plain([{ id: 1, title: 'first', update_time: '2024-01-05T00:00:00Z' }]);
+      expect(
+        await plain([
+          { id: 1, title: 'older but later', update_time: '2024-01-01T00:00:00Z' },
+          { id: 1, title: 'last', update_time: '2024-01-01T00:00:00Z' },
+        ]),
+      ).toEqual({ inserted: 0, updated: 1 });
+      expect(await contents()).toEqual([{ id: 1, title: 'last', update_time: '2024-01-01T00:00:00Z' }]);
+    });
+
+    it('handles a composite primary key', async () => {
+      const target = { schema: ctx.schema('pipedrive'), name: 'deal_products' };
+      const columns: ColumnSpec[] = [
+        { name: 'deal_id', type: 'bigint' },
+        { name: 'product_id', type: 'bigint' },
+        { name: 'qty', type: 'double' },
+      ];
+      await createTable(ctx.client, target, columns, ['deal_id', 'product_id']);
+      const put = (rows: Row[]) => upsertBatch(ctx.client, { target, columns, rows, primaryKey: ['deal_id', 'product_id'] });
+      expect(await put([{ deal_id: 1, product_id: 1, qty: 1 }, { deal_id: 1, product_id: 2, qty: 2 }])).toEqual({ inserted: 2, updated: 0 });
+      expect(await put([{ deal_id: 1, product_id: 2, qty: 5 }, { deal_id: 2, product_id: 1, qty: 7 }])).toEqual({ inserted: 1, updated: 1 });
+      expect(await readAll(ctx.client, target, ['deal_id', 'product_id'])).toEqual([
+        { deal_id: 1, product_id: 1, qty: 1 },
+        { deal_id: 1, product_id: 2, qty: 5 },
+        { deal_id: 2, product_id: 1, qty: 7 },
+      ]);
+    });
+
+    it('leaves no staging table in the target schema', async () => {
+      await setUp();
+      await upsert([{ id: 1, title: 'a', update_time: '2024-01-01T00:00:00Z' }]);
+      expect([...(await ctx.client.describeSchema(deals.schema)).keys()]).toEqual(['deals']);
+    });
+  });
+
+  describe('de-duplication and ordering', () => {
+    it('keeps the newest row of a key, the later one on a tie, and a dated one over an undated one', async () => {
+      await setUp();
+      const result = await upsert([
+        { id: 1, title: 'newest', update_time: '2024-01-03T00:00:00Z' },
+        { id: 1, title: 'older', update_time: '2024-01-02T00:00:00Z' },
+        { id: 2, title: 'tie, staged first', update_time: '2024-01-02T00:00:00Z' },
+        { id: 2, title: 'tie, staged last', update_time: '2024-01-02T00:00:00Z' },
+        { id: 3, title: 'dated', update_time: '2024-01-01T00:00:00Z' },
+        { id: 3, title: 'undated loses', update_time: null },
+      ]);
+      expect(result).toEqual({ inserted: 3, updated: 0 });
+      expect(await contents()).toEqual([
+        { id: 1, title: 'newest', update_time: '2024-01-03T00:00:00Z' },
+        { id: 2, title: 'tie, staged last', update_time: '2024-01-02T00:00:00Z' },
+        { id: 3, title: 'dated', update_time: '2024-01-01T00:00:00Z' },
+      ]);
+    });
+
+    it('keeps the last staged row on a tie in a large batch (across any internal chunking)', async () => {
+      await setUp();
+      const rows = Array.from({ length: 5000 }, (_, i) => ({ id: 1, title: `copy ${i}`, update_time: '2024-01-01T00:00:00Z' }));
+      expect(await upsert(rows)).toEqual({ inserted: 1, updated: 0 });
+      expect(await contents()).toEqual([{ id: 1, title: 'copy 4999', update_time: '2024-01-01T00:00:00Z' }]);
+    });
+
+    it('never lets an older row overwrite a newer one; equal times do replace', async () => {
+      await setUp();
+      await upsert([
+        { id: 1, title: 'current', update_time: '2024-01-05T00:00:00Z' },
+        { id: 2, title: 'current', update_time: '2024-01-05T00:00:00Z' },
+        { id: 3, title: 'no time yet', update_time: null },
+      ]);
+      const result = await upsert([
+        { id: 1, title: 'stale', update_time: '2024-01-04T23:59:59Z' },
+        { id: 2, title: 'same second', update_time: '2024-01-05T00:00:00Z' },
+        { id: 3, title: 'dated now', update_time: '2024-01-01T00:00:00Z' },
+      ]);
+      expect(result).toEqual({ inserted: 0, updated: 2 });
+      expect(await contents()).toEqual([
+        { id: 1, title: 'current', update_time: '2024-01-05T00:00:00Z' },
+        { id: 2, title: 'same second', update_time: '2024-01-05T00:00:00Z' },
+        { id: 3, title: 'dated now', update_time: '2024-01-01T00:00:00Z' },
+      ]);
+      expect(await upsert([{ id: 1, title: 'undated', update_time: null }])).toEqual({ inserted: 0, updated: 0 });
+      expect((await contents())[0]).toEqual({ id: 1, title: 'current', update_time: '2024-01-05T00:00:00Z' });
+    });
+
+    it('replaying the same batch changes nothing', async () => {
+      await setUp();
+      const rows = [
+        { id: 1, title: 'a', update_time: '2024-01-01T00:00:00Z' },
+        { id: 2, title: null, update_time: '2024-01-01T00:00:00Z' },
+      ];
+      await upsert(rows);
+      const before = await contents();
+      expect(await upsert(rows)).toEqual({ inserted: 0, updated: 2 });
+      expect(await contents()).toEqual(before);
+      expect(await countRows(ctx.client, deals)).toBe(2);
+    });
+  });
+}

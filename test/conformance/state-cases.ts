@@ -1,0 +1,155 @@
+/** Type conflicts through the planner; state committing with its batch; a crash between batches. */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { migrate, MIGRATIONS, type Migration } from '../../migrations/index.js';
+import { upsertBatch } from '../../src/load/upsert.js';
+import { createRowProjector, diff, renderPlan } from '../../src/plan/index.js';
+import { StateStore } from '../../src/state/store.js';
+import type { ColumnSpec, Row, TableSpec } from '../../src/schema/types.js';
+import { createTable, readAll, type ConformanceContext } from './context.js';
+
+const CRASH_CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
+
+export function stateCases(ctx: ConformanceContext): void {
+  describe('type conflicts through src/plan', () => {
+    it('loads a desired type that differs from the existing column without losing data', async () => {
+      const schema = ctx.schema('conflicts');
+      const table = { schema, name: 'deals' };
+      const existing: ColumnSpec[] = [
+        { name: 'id', type: 'bigint' },
+        { name: 'priority', type: 'bigint' }, // desired string: a typed sibling
+        { name: 'amount', type: 'double' }, // desired bigint: converted into the double column
+        { name: 'happened', type: 'timestamp' }, // desired date: midnight UTC
+        { name: 'label', type: 'string_list' }, // desired string: a one-element list
+        { name: 'note', type: 'string' }, // desired bigint: its text
+      ];
+      await createTable(ctx.client, table, existing);
+      await upsertBatch(ctx.client, {
+        target: table,
+        columns: existing,
+        rows: [{ id: 1, priority: 3, amount: 1.5, happened: '2024-01-01T10:00:00Z', label: ['a', 'b'], note: 'old' }],
+        primaryKey: ['id'],
+      });
+
+      const desired: TableSpec = {
+        name: 'deals',
+        columns: [
+          { name: 'id', type: 'bigint' },
+          { name: 'priority', type: 'string' },
+          { name: 'amount', type: 'bigint' },
+          { name: 'happened', type: 'date' },
+          { name: 'label', type: 'string' },
+          { name: 'note', type: 'bigint' },
+          { name: 'added', type: 'decimal' },
+        ],
+        primaryKey: ['id'],
+      };
+      const plan = diff([desired], await ctx.client.describeSchema(schema), { schemaExists: true });
+      const tablePlan = plan.tables[0];
+      if (!tablePlan) throw new Error('no table plan');
+      expect(tablePlan.conflicts.map((c) => [c.column, c.resolution, c.writtenTo])).toEqual([
+        ['priority', 'sibling', 'priority__string'],
+        ['amount', 'convert', 'amount'],
+        ['happened', 'convert', 'happened'],
+        ['label', 'convert', 'label'],
+        ['note', 'convert', 'note'],
+      ]);
+      const statements = renderPlan(plan, ctx.client.dialect, schema);
+      await ctx.client.transaction(async (session) => {
+        for (const sql of statements) await session.execute(sql);
+      });
+      const projector = createRowProjector(tablePlan);
+      const shaped: Row[] = [{ id: 2, priority: 'high', amount: 7, happened: '2024-02-03', label: 'solo', note: 42, added: '10.5' }];
+      await upsertBatch(ctx.client, {
+        target: table,
+        columns: projector.columns,
+        rows: shaped.map((row) => projector.project(row)),
+        primaryKey: tablePlan.primaryKey,
+      });
+      expect(await readAll(ctx.client, table)).toEqual([
+        { id: 1, priority: 3, amount: 1.5, happened: '2024-01-01T10:00:00Z', label: ['a', 'b'], note: 'old', priority__string: null, added: null },
+        { id: 2, priority: null, amount: 7, happened: '2024-02-03T00:00:00Z', label: ['solo'], note: '42', priority__string: 'high', added: '10.5' },
+      ]);
+    });
+  });
+
+  describe('state', () => {
+    it('migrates the loader tables once, and records nothing of a failed migration', async () => {
+      const schema = ctx.schema('pipe"drive');
+      expect(await migrate(ctx.client, schema)).toEqual({ applied: MIGRATIONS.map((m) => m.version) });
+      expect(await migrate(ctx.client, schema)).toEqual({ applied: [] });
+      const broken: Migration = {
+        version: 2,
+        name: 'broken',
+        async up({ session, dialect }) {
+          for (const sql of dialect.createTable({ schema, name: 'half_done' }, { name: 'half_done', columns: [{ name: 'a', type: 'bigint' }], primaryKey: [] })) {
+            await session.execute(sql);
+          }
+          throw new Error('broken migration');
+        },
+      };
+      await expect(migrate(ctx.client, schema, [...MIGRATIONS, broken])).rejects.toThrow('broken migration');
+      const tables = await ctx.client.describeSchema(schema);
+      expect([...tables.keys()].sort()).toEqual(['_loader_columns', '_loader_migrations', '_loader_runs', '_loader_state']);
+    });
+
+    it('commits the bookmark atomically with the batch: both, or neither', async () => {
+      const schema = ctx.schema('state');
+      await migrate(ctx.client, schema);
+      const store = new StateStore(ctx.client, schema);
+      const target = { schema, name: 'deals' };
+      const columns: ColumnSpec[] = [
+        { name: 'id', type: 'bigint' },
+        { name: 'update_time', type: 'timestamp' },
+      ];
+      await createTable(ctx.client, target, columns);
+      const batch = (id: number, time: string) => ({ target, columns, rows: [{ id, update_time: time }], primaryKey: ['id'], newestBy: 'update_time' });
+      await upsertBatch(ctx.client, batch(1, '2024-01-01T00:00:00Z'), (s) => store.saveBookmark(s, 'deals', '2024-01-01T00:00:00Z', 'l1'));
+      const stateError = new Error('crash after the bookmark');
+      const failed = upsertBatch(ctx.client, batch(2, '2024-01-02T00:00:00Z'), async (s) => {
+        await store.saveBookmark(s, 'deals', '2024-01-02T00:00:00Z', 'l1');
+        throw stateError;
+      });
+      // The caller's own error comes back unchanged, not relabelled as a warehouse error.
+      await expect(failed).rejects.toBe(stateError);
+      expect(await readAll(ctx.client, target)).toEqual([{ id: 1, update_time: '2024-01-01T00:00:00Z' }]);
+      expect(await store.readBookmarks()).toEqual(new Map([['deals', '2024-01-01T00:00:00Z']]));
+      // An empty batch still commits its state.
+      await upsertBatch(ctx.client, { ...batch(3, ''), rows: [] }, (s) => store.saveBookmark(s, 'deals', '2024-01-03T00:00:00Z', 'l2'));
+      expect(await store.readBookmarks()).toEqual(new Map([['deals', '2024-01-03T00:00:00Z']]));
+    });
+
+    it('keeps exactly the committed batch after a process is killed inside the next one', async () => {
+      const schema = ctx.schema('crash');
+      // The child must be the only writer (DuckDB's file lock): close this test's client first.
+      await ctx.closeClient();
+      const rows = String(ctx.subject.crashBatchRows ?? 100_000);
+      const child = spawn(process.execPath, ['--import', 'tsx', CRASH_CHILD, JSON.stringify(ctx.target), schema, rows], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      const exited = new Promise<NodeJS.Signals | number | null>((resolve) => child.on('exit', (code, signal) => resolve(signal ?? code)));
+      await new Promise<void>((resolve, reject) => {
+        let stdout = '';
+        child.stdout.on('data', (chunk: Buffer) => {
+          stdout += chunk.toString();
+          if (stdout.includes('INSIDE_SECOND_BATCH')) resolve();
+        });
+        child.on('exit', () => reject(new Error(`child exited early: ${stderr}`)));
+      });
+      child.kill('SIGKILL');
+      expect(await exited).toBe('SIGKILL');
+
+      const client = await ctx.reopen();
+      const target = { schema, name: 'deals' };
+      const [summary] = await client.query(
+        `SELECT COUNT(*) AS ${client.dialect.quoteIdentifier('n')}, MIN(${client.dialect.quoteIdentifier('id')}) AS ${client.dialect.quoteIdentifier('lo')}, ` +
+          `MAX(${client.dialect.quoteIdentifier('id')}) AS ${client.dialect.quoteIdentifier('hi')} FROM ${client.dialect.qualify(target)}`,
+      );
+      expect(summary).toEqual({ n: 1000, lo: 1, hi: 1000 });
+      expect(await new StateStore(client, schema).readBookmarks()).toEqual(new Map([['deals', '2024-01-01T00:00:00Z']]));
+    });
+  });
+}

@@ -9,7 +9,7 @@ import { ConfigurationError } from '../errors.js';
 import { resolveTarget, type ResolvedTarget } from '../config/profiles.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { schemaNameFromIntegration } from '../schema/naming.js';
+import { RESERVED_SCHEMA_PREFIX, schemaNameFromIntegration } from '../schema/naming.js';
 import { MAX_IDENTIFIER_BYTES } from '../schema/types.js';
 import type { LogFormat, Reporter } from './output.js';
 
@@ -118,6 +118,11 @@ export function schemaFor(args: CommonArgs, maxBytes: number): string {
     if (!/^[a-z_][a-z0-9_]*$/.test(args.schema) || Buffer.byteLength(args.schema) > maxBytes) {
       throw new ConfigurationError(
         `--schema '${args.schema}' must match ^[a-z_][a-z0-9_]*$ and be at most ${maxBytes} bytes, so dbt can use it unquoted.`,
+      );
+    }
+    if (args.schema.startsWith(RESERVED_SCHEMA_PREFIX)) {
+      throw new ConfigurationError(
+        `--schema '${args.schema}' starts with ${RESERVED_SCHEMA_PREFIX}, which PostgreSQL reserves for its own schemas; pick another name.`,
       );
     }
     return args.schema;

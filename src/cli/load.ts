@@ -73,12 +73,11 @@ export function loadCommand(result: CommandResult): CommandModule<object, LoadAr
         });
         try {
           const destination = await openDestination(args, reporter);
-          // Warehouses without a process-exclusive file lock take an advisory lock per schema, so
-          // two runs can never interleave their writes.
-          const release = destination.warehouse.lockSchema
-            ? await destination.warehouse.lockSchema(destination.schema, { waitMs: args.lockWait * 1000 })
-            : undefined;
+          let release: (() => Promise<void>) | undefined;
           try {
+            // Warehouses without a process-exclusive file lock take an advisory lock per schema,
+            // so two runs can never interleave their writes.
+            release = await destination.warehouse.lockSchema?.(destination.schema, { waitMs: args.lockWait * 1000 });
             const pipeline = new LoadPipeline({
               pipedrive: source.client,
               warehouse: destination.warehouse,

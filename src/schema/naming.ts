@@ -116,8 +116,14 @@ export function slugIdentifier(raw: string, options: SlugOptions = {}): string {
  * The warehouse schema (dataset) name for an integration: "Stitch Pipedrive" → `stitch_pipedrive`.
  * Falls back to `pipedrive` when nothing usable is left, and prefixes `pipedrive_` before a digit.
  */
+/** PostgreSQL refuses schema names starting with `pg_` (reserved for the system catalogs). */
+export const RESERVED_SCHEMA_PREFIX = 'pg_';
+
 export function schemaNameFromIntegration(name: string, maxBytes = MAX_IDENTIFIER_BYTES): string {
-  return slugIdentifier(name, { maxBytes, fallback: 'pipedrive', digitPrefix: 'pipedrive_' });
+  const slug = slugIdentifier(name, { maxBytes, fallback: 'pipedrive', digitPrefix: 'pipedrive_' });
+  if (!slug.startsWith(RESERVED_SCHEMA_PREFIX)) return slug;
+  // "PG Sales" must load on every target, PostgreSQL included.
+  return slugIdentifier(`pipedrive_${slug}`, { maxBytes, fallback: 'pipedrive', digitPrefix: 'pipedrive_' });
 }
 
 /**

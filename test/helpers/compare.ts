@@ -142,9 +142,18 @@ function customMainValue(field: FieldDefinition, value: Json): Json {
   return value;
 }
 
+/** JSON with object keys sorted: PostgreSQL's jsonb keeps its own key order, equal in meaning. */
+function stable(value: Json): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    item !== null && typeof item === 'object' && !Array.isArray(item)
+      ? Object.fromEntries(Object.entries(item).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : item,
+  );
+}
+
 function same(a: Json, b: Json): boolean {
   if (typeof a === 'number' && typeof b === 'number') return Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a));
-  return JSON.stringify(a) === JSON.stringify(b);
+  return stable(a) === stable(b);
 }
 
 /** Every record of `entity`, every built-in key and every custom field, against the warehouse. */

@@ -42,6 +42,9 @@ describe('schemaNameFromIntegration', () => {
   it('snake-cases and folds accents', () => {
     expect(schemaNameFromIntegration('Stitch Pipedrive')).toBe('stitch_pipedrive');
     expect(schemaNameFromIntegration('Société Générale CRM')).toBe('societe_generale_crm');
+    // PostgreSQL reserves pg_ for its own schemas; the name must load on every target.
+    expect(schemaNameFromIntegration('PG Sales')).toBe('pipedrive_pg_sales');
+    expect(schemaNameFromIntegration('PGA Tour')).toBe('pga_tour');
   });
 
   it('falls back to pipedrive when nothing usable is left', () => {

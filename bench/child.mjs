@@ -5,7 +5,7 @@ import { main } from '../dist/src/cli/main.js';
 const started = process.hrtime.bigint();
 const exitCode = await main(process.argv.slice(2), { stdout: { write: () => true }, stderr: process.stderr });
 const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-process.stdout.write(
-  `${JSON.stringify({ exitCode, seconds, peakRssMb: process.resourceUsage().maxRSS / 1024 })}\n`,
-);
+const usage = process.resourceUsage();
+const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
+process.stdout.write(`${JSON.stringify({ exitCode, seconds, cpuSeconds, peakRssMb: usage.maxRSS / 1024 })}\n`);
 process.exitCode = exitCode;

@@ -6,8 +6,10 @@
  *            the minimum possible (pages × cost per page for every stream)
  *   duckdb   end-to-end rows/s into DuckDB for 100,000 deals with 40 custom fields, and peak RSS
  *            for 100,000 and 1,000,000 deals
+ *   postgres end-to-end rows/s into PostgreSQL for 100,000 deals next to a bare COPY of the same
+ *            rows, their ratio, and peak RSS (bench/postgres.ts)
  *
- * BENCH_SCENARIOS=extract,duckdb-100k,duckdb-1m selects scenarios (default: all).
+ * BENCH_SCENARIOS=extract,duckdb-100k,duckdb-1m,postgres-100k selects scenarios (default: all).
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,15 +18,19 @@ import { join } from 'node:path';
 import { STREAMS, pageSizeOf } from '../src/pipedrive/catalog.js';
 import { tokenCost } from '../src/pipedrive/costs.js';
 import { startSandbox, type Sandbox, type SandboxEntity } from '../src/sandbox/index.js';
+import { bareCopyRate, createBenchDatabase, writePostgresProfile } from './postgres.js';
 
 interface ChildResult {
   readonly exitCode: number;
   readonly seconds: number;
+  /** The loader process's own CPU time (user + system), steadier than wall time on a busy machine. */
+  readonly cpuSeconds: number;
   readonly peakRssMb: number;
 }
 
 /** Runs the loader in `dir` (where its DuckDB file lives, so later runs there are incremental). */
 function runLoader(dir: string, args: readonly string[], token: string): Promise<ChildResult> {
+  // HOME is the scenario's folder, so only a profiles.yml the scenario wrote there is found.
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [join(import.meta.dirname, 'child.mjs'), ...args], {
       cwd: dir,
@@ -115,12 +121,36 @@ async function duckdbScenario(dir: string, deals: number): Promise<void> {
     console.log(`  ${rows.toLocaleString('en-US')} rows in ${result.seconds.toFixed(1)} s = ` +
       `${Math.round(rows / result.seconds).toLocaleString('en-US')} rows/s end to end (HTTP + shaping + DuckDB), ` +
       `peak RSS ${result.peakRssMb.toFixed(0)} MB, exit ${result.exitCode}`);
+    console.log(`  loader CPU: ${result.cpuSeconds.toFixed(1)} s = ${Math.round(rows / result.cpuSeconds).toLocaleString('en-US')} rows per CPU-second ` +
+      '(the sandbox runs in the bench process, so wall time also carries its page generation)');
   } finally {
     await sandbox.close();
   }
 }
 
+async function postgresScenario(dir: string, deals: number): Promise<void> {
+  const db = await createBenchDatabase();
+  const sandbox = await startSandbox({ seed: 42, deals, dealCustomFields: 40 });
+  try {
+    writePostgresProfile(dir, db.settings);
+    const rows = await count(sandbox, 'deals');
+    const result = await runLoader(dir, loaderArgs(sandbox, ['--streams', 'deals', '--target', 'pg']), sandbox.adminToken);
+    const bare = await bareCopyRate(db.url, 'bench', 'deals');
+    const endToEnd = rows / result.seconds;
+    const copyRate = bare.rows / bare.seconds;
+    console.log(`\n## postgres: ${deals.toLocaleString('en-US')} deals, 40 custom fields, --streams deals`);
+    console.log(`  end to end:  ${Math.round(endToEnd).toLocaleString('en-US')} rows/s (${rows.toLocaleString('en-US')} rows in ${result.seconds.toFixed(1)} s, exit ${result.exitCode})`);
+    console.log(`  bare COPY:   ${Math.round(copyRate).toLocaleString('en-US')} rows/s (the same ${bare.rows.toLocaleString('en-US')} rows into an identical table with its primary key)`);
+    console.log(`  ratio:       ${(endToEnd / copyRate).toFixed(3)} (target ≥ 0.5)`);
+    console.log(`  peak RSS:    ${result.peakRssMb.toFixed(0)} MB (target < 300 MB); loader CPU ${result.cpuSeconds.toFixed(1)} s`);
+  } finally {
+    await sandbox.close();
+    await db.dispose();
+  }
+}
+
 const scenarios: Record<string, (dir: string) => Promise<void>> = {
+  'postgres-100k': (dir) => postgresScenario(dir, 100_000),
   extract: extractScenario,
   'duckdb-100k': (dir) => duckdbScenario(dir, 100_000),
   'duckdb-1m': (dir) => duckdbScenario(dir, 1_000_000),

@@ -9,7 +9,7 @@ export interface BatchLimits {
   readonly maxBytes: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 5_000, maxBytes: 16 * 1024 * 1024 };
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 2_000, maxBytes: 8 * 1024 * 1024 };
 
 /** A cheap upper-bound estimate of a row's in-memory size; exactness does not matter. */
 export function estimateRowBytes(row: Row): number {

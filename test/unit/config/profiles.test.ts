@@ -121,3 +121,21 @@ describe('env_var()', () => {
     expect(targetFromProfiles(text, 'p.yml', { env: {} }).secrets).toEqual(['hunter22']);
   });
 });
+
+describe('profiles.example.yml', () => {
+  it('is valid for every output it shows, so the documentation cannot drift from the code', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { parse } = await import('yaml');
+    const { parseDuckDBSettings } = await import('../../../adapters/duckdb/index.js');
+    const { parsePostgresSettings } = await import('../../../adapters/postgres/index.js');
+    const text = readFileSync(new URL('../../../profiles.example.yml', import.meta.url), 'utf8');
+    const outputs = Object.keys((parse(text) as { pipedrive: { outputs: Record<string, unknown> } }).pipedrive.outputs);
+    expect(outputs.length).toBeGreaterThanOrEqual(3);
+    for (const name of outputs) {
+      const target = targetFromProfiles(text, 'profiles.example.yml', { target: name, env: { DBT_ENV_SECRET_PG_PASSWORD: 'pw' } });
+      if (target.type === 'duckdb') expect(() => parseDuckDBSettings(target.settings)).not.toThrow();
+      else if (target.type === 'postgres') expect(() => parsePostgresSettings(target.settings)).not.toThrow();
+      else throw new Error(`no check for ${target.type}`);
+    }
+  });
+});

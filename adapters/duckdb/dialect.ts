@@ -4,6 +4,7 @@
  * Every identifier is quoted (double quotes, embedded quotes doubled), because table and column
  * names derive from Pipedrive data and must never be read as SQL.
  */
+import { columnDefinition as sharedColumnDefinition, createTableSql } from '../base/ddl.js';
 import type { Capabilities, Dialect, MergeSpec } from '../types.js';
 import type { ColumnSpec, LogicalType, TableRef, TableSpec } from '../../src/schema/types.js';
 
@@ -107,8 +108,10 @@ export function createSchema(schema: string): string[] {
   return [`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(DUCKDB_CATALOG)}.${quoteIdentifier(schema)}`];
 }
 
+const naming = { quoteIdentifier, nativeType };
+
 function columnDefinition(column: ColumnSpec): string {
-  return `${quoteIdentifier(column.name)} ${nativeType(column.type)}`;
+  return sharedColumnDefinition(naming, column);
 }
 
 /**
@@ -116,11 +119,7 @@ function columnDefinition(column: ColumnSpec): string {
  * KEY (measured; only separate CREATE INDEX blocks ALTER), and the key keeps the table honest.
  */
 export function createTable(table: TableRef, spec: TableSpec): string[] {
-  const parts = spec.columns.map(columnDefinition);
-  if (spec.primaryKey.length > 0) {
-    parts.push(`PRIMARY KEY (${spec.primaryKey.map(quoteIdentifier).join(', ')})`);
-  }
-  return [`CREATE TABLE IF NOT EXISTS ${qualify(table)} (\n  ${parts.join(',\n  ')}\n)`];
+  return [createTableSql(naming, qualify(table), spec)];
 }
 
 export function addColumns(table: TableRef, columns: readonly ColumnSpec[]): string[] {

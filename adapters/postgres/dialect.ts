@@ -7,6 +7,7 @@
  * `quoteIdentifier` refuses them instead: naming (src/schema/naming.ts) already shortens every
  * name it makes to 63 bytes with a stable hash.
  */
+import { columnDefinition as sharedColumnDefinition, createTableSql } from '../base/ddl.js';
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { ColumnSpec, LogicalType, TableRef, TableSpec } from '../../src/schema/types.js';
 import type { Capabilities, Dialect, MergeSpec } from '../types.js';
@@ -103,8 +104,10 @@ export function createSchema(schema: string): string[] {
   return [`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(schema)}`];
 }
 
+const naming = { quoteIdentifier, nativeType };
+
 function columnDefinition(column: ColumnSpec): string {
-  return `${quoteIdentifier(column.name)} ${nativeType(column.type)}`;
+  return sharedColumnDefinition(naming, column);
 }
 
 /**
@@ -112,11 +115,7 @@ function columnDefinition(column: ColumnSpec): string {
  * the table honest. PostgreSQL names it `<table>_pkey`, shortening that to 63 bytes itself.
  */
 export function createTable(table: TableRef, spec: TableSpec): string[] {
-  const parts = spec.columns.map(columnDefinition);
-  if (spec.primaryKey.length > 0) {
-    parts.push(`PRIMARY KEY (${spec.primaryKey.map(quoteIdentifier).join(', ')})`);
-  }
-  return [`CREATE TABLE IF NOT EXISTS ${qualify(table)} (\n  ${parts.join(',\n  ')}\n)`];
+  return [createTableSql(naming, qualify(table), spec)];
 }
 
 /** One ALTER adding every column: one catalog update and one lock for the whole evolution. */

@@ -3,7 +3,7 @@
  * with values in the same canonical forms, so `compareEntity` checks both warehouses alike.
  * Rows come out through row_to_json, which is PostgreSQL's own rendering, not the adapter's.
  */
-import type { WarehouseSnapshot } from './compare.js';
+import { columnMapOf, type ColumnMapRow, type WarehouseSnapshot } from './compare.js';
 import type { PostgresTestDatabase } from './postgres.js';
 
 /** PostgreSQL catalog types → the type names compare.ts normalises by. */
@@ -54,16 +54,8 @@ export async function snapshotPostgres(db: PostgresTestDatabase, schema: string)
     }
     tables.set(table, byId);
   }
-  const mapRows = await db.sql<{ table_name: string; field_key: string; subfield: string; column_name: string }>(
+  const mapRows = await db.sql<ColumnMapRow>(
     `SELECT table_name, field_key, subfield, column_name FROM "${schema}"."_loader_columns"`,
   );
-  const columnMap = new Map<string, Map<string, Map<string, string>>>();
-  for (const row of mapRows) {
-    const byKey = columnMap.get(row.table_name) ?? new Map<string, Map<string, string>>();
-    const bySub = byKey.get(row.field_key) ?? new Map<string, string>();
-    bySub.set(row.subfield, row.column_name);
-    byKey.set(row.field_key, bySub);
-    columnMap.set(row.table_name, byKey);
-  }
-  return { tables, types, columnMap };
+  return { tables, types, columnMap: columnMapOf(mapRows) };
 }

@@ -36,6 +36,26 @@ export interface WarehouseSnapshot {
   readonly columnMap: Map<string, Map<string, Map<string, string>>>;
 }
 
+export interface ColumnMapRow {
+  readonly table_name: string;
+  readonly field_key: string;
+  readonly subfield: string;
+  readonly column_name: string;
+}
+
+/** `_loader_columns` rows → table → field key → subfield → column. */
+export function columnMapOf(rows: readonly ColumnMapRow[]): WarehouseSnapshot['columnMap'] {
+  const columnMap = new Map<string, Map<string, Map<string, string>>>();
+  for (const row of rows) {
+    const byKey = columnMap.get(row.table_name) ?? new Map<string, Map<string, string>>();
+    const bySub = byKey.get(row.field_key) ?? new Map<string, string>();
+    bySub.set(row.subfield, row.column_name);
+    byKey.set(row.field_key, bySub);
+    columnMap.set(row.table_name, byKey);
+  }
+  return columnMap;
+}
+
 function normaliseTimestamp(value: string): string {
   const v1 = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$/.exec(value);
   const date = new Date(v1 ? `${v1[1]}T${v1[2]}Z` : value);
@@ -106,15 +126,7 @@ export async function snapshotWarehouse(path: string, schema: string): Promise<W
         `SELECT table_name, field_key, subfield, column_name FROM "${schema}"."_loader_columns"`,
       )
     ).getRowObjectsJS() as { table_name: string; field_key: string; subfield: string; column_name: string }[];
-    const columnMap = new Map<string, Map<string, Map<string, string>>>();
-    for (const row of mapRows) {
-      const byKey = columnMap.get(row.table_name) ?? new Map<string, Map<string, string>>();
-      const bySub = byKey.get(row.field_key) ?? new Map<string, string>();
-      bySub.set(row.subfield, row.column_name);
-      byKey.set(row.field_key, bySub);
-      columnMap.set(row.table_name, byKey);
-    }
-    return { tables, types, columnMap };
+    return { tables, types, columnMap: columnMapOf(mapRows) };
   } finally {
     connection.closeSync();
     instance.closeSync();

@@ -3,24 +3,12 @@
  * literals or to JSON must arrive unchanged, and NUL (which PostgreSQL cannot store in text or
  * jsonb) is removed instead of failing the batch.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresClient } from '../../../adapters/postgres/client.js';
-import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
+import { describe, expect, it } from 'vitest';
 import { upsertBatch } from '../../../src/load/upsert.js';
 import type { ColumnSpec, Row } from '../../../src/schema/types.js';
-import { createTestDatabase, type PostgresTestDatabase } from '../../helpers/postgres.js';
+import { usePostgresClient } from '../../helpers/postgres-client.js';
 
-let db: PostgresTestDatabase;
-let client: PostgresClient;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  client = new PostgresClient(parsePostgresSettings(db.target().settings));
-  await client.open();
-});
-afterAll(async () => {
-  await client?.close();
-  await db?.dispose();
-});
+const pg = usePostgresClient();
 
 const NASTY = [
   'tab\there',
@@ -52,12 +40,12 @@ const table = { schema: 'escaping', name: 'nasty' };
 
 describe('COPY escaping on PostgreSQL', () => {
   it('stores every nasty string exactly, in text, text[] and jsonb, removing only NUL', async () => {
-    for (const sql of client.dialect.createSchema(table.schema)) await client.execute(sql);
-    for (const sql of client.dialect.createTable(table, { name: table.name, columns: COLUMNS, primaryKey: ['id'] })) await client.execute(sql);
+    for (const sql of pg.client.dialect.createSchema(table.schema)) await pg.client.execute(sql);
+    for (const sql of pg.client.dialect.createTable(table, { name: table.name, columns: COLUMNS, primaryKey: ['id'] })) await pg.client.execute(sql);
     const rows: Row[] = NASTY.map((text, id) => ({ id, text, list: [text, text], doc: JSON.stringify({ text }) }));
-    expect(await upsertBatch(client, { target: table, columns: COLUMNS, rows, primaryKey: ['id'] })).toEqual({ inserted: NASTY.length, updated: 0 });
+    expect(await upsertBatch(pg.client, { target: table, columns: COLUMNS, rows, primaryKey: ['id'] })).toEqual({ inserted: NASTY.length, updated: 0 });
     // Read back over a plain pg connection, independent of the adapter's own result parsing.
-    const back = await db.sql<{ id: number; text: string; list: string[]; doc: { text: string } }>(
+    const back = await pg.db.sql<{ id: number; text: string; list: string[]; doc: { text: string } }>(
       'SELECT id, text, list, doc FROM escaping.nasty ORDER BY id',
     );
     const expected = NASTY.map((text) => text.replaceAll('\u0000', ''));
@@ -69,9 +57,9 @@ describe('COPY escaping on PostgreSQL', () => {
   it('removes NUL from JSON escapes but keeps an escaped backslash followed by u0000', async () => {
     const docs = { schema: 'escaping', name: 'docs' };
     const columns: ColumnSpec[] = [{ name: 'id', type: 'bigint' }, { name: 'doc', type: 'json' }];
-    for (const sql of client.dialect.createSchema(docs.schema)) await client.execute(sql);
-    for (const sql of client.dialect.createTable(docs, { name: docs.name, columns, primaryKey: ['id'] })) await client.execute(sql);
-    await upsertBatch(client, {
+    for (const sql of pg.client.dialect.createSchema(docs.schema)) await pg.client.execute(sql);
+    for (const sql of pg.client.dialect.createTable(docs, { name: docs.name, columns, primaryKey: ['id'] })) await pg.client.execute(sql);
+    await upsertBatch(pg.client, {
       target: docs,
       columns,
       primaryKey: ['id'],
@@ -81,18 +69,18 @@ describe('COPY escaping on PostgreSQL', () => {
         { id: 3, doc: '{"a":"raw\u0000nul"}' },
       ],
     });
-    const back = await db.sql<{ doc: Record<string, string> }>('SELECT doc FROM escaping.docs ORDER BY id');
+    const back = await pg.db.sql<{ doc: Record<string, string> }>('SELECT doc FROM escaping.docs ORDER BY id');
     expect(back.map((row) => row.doc)).toEqual([{ a: 'xy', k: '' }, { a: 'literal \\u0000 stays' }, { a: 'rawnul' }]);
   });
 
   it('strips NUL from bound text parameters too, so state writes never fail on it', async () => {
-    await client.execute('CREATE TABLE escaping.params (s text)');
-    await client.execute('INSERT INTO escaping.params VALUES ($1)', ['Pipedrive said \u0000 no']);
-    expect(await client.query('SELECT s FROM escaping.params')).toEqual([{ s: 'Pipedrive said  no' }]);
+    await pg.client.execute('CREATE TABLE escaping.params (s text)');
+    await pg.client.execute('INSERT INTO escaping.params VALUES ($1)', ['Pipedrive said \u0000 no']);
+    expect(await pg.client.query('SELECT s FROM escaping.params')).toEqual([{ s: 'Pipedrive said  no' }]);
   });
 
   it('reads timestamps back as UTC whatever the session time zone, and keeps decimals exact', async () => {
-    const values = await client.query(
+    const values = await pg.client.query(
       "SELECT '2024-07-01 07:46:33.25+02'::timestamptz AS t, '2024-07-01 05:46:33'::timestamp AS plain, " +
         "'0.10'::numeric AS d, '-12345678901234567890.500'::numeric AS big, 'infinity'::timestamptz AS inf",
     );

@@ -3,26 +3,14 @@
  * names (NOTICE 42622), which would make two long names collide. The adapter takes every name up
  * to exactly 63 bytes and refuses longer ones before they reach the server.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresClient } from '../../../adapters/postgres/client.js';
+import { describe, expect, it } from 'vitest';
 import { postgresDialect } from '../../../adapters/postgres/dialect.js';
-import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
 import { WarehouseTerminalError } from '../../../src/errors.js';
 import { upsertBatch } from '../../../src/load/upsert.js';
 import type { ColumnSpec } from '../../../src/schema/types.js';
-import { createTestDatabase, type PostgresTestDatabase } from '../../helpers/postgres.js';
+import { usePostgresClient } from '../../helpers/postgres-client.js';
 
-let db: PostgresTestDatabase;
-let client: PostgresClient;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  client = new PostgresClient(parsePostgresSettings(db.target().settings));
-  await client.open();
-});
-afterAll(async () => {
-  await client?.close();
-  await db?.dispose();
-});
+const pg = usePostgresClient();
 
 const bytes = (text: string): number => Buffer.byteLength(text, 'utf8');
 /** 21 three-byte characters: 21 characters, 63 bytes. */
@@ -40,13 +28,13 @@ describe('identifiers counted in bytes', () => {
       { name: `${'ü'.repeat(31)}t`, type: 'timestamp' },
       { name: '🚀'.repeat(15) + 'abc', type: 'string' },
     ];
-    for (const sql of client.dialect.createSchema(schema)) await client.execute(sql);
-    for (const sql of client.dialect.createTable(table, { name: CJK_63, columns, primaryKey: [ACCENTED_63] })) await client.execute(sql);
+    for (const sql of pg.client.dialect.createSchema(schema)) await pg.client.execute(sql);
+    for (const sql of pg.client.dialect.createTable(table, { name: CJK_63, columns, primaryKey: [ACCENTED_63] })) await pg.client.execute(sql);
     const row = { [ACCENTED_63]: 1, [`${'ü'.repeat(31)}t`]: '2024-01-01T00:00:00Z', ['🚀'.repeat(15) + 'abc']: 'v' };
-    await upsertBatch(client, { target: table, columns, rows: [row, row], primaryKey: [ACCENTED_63], newestBy: `${'ü'.repeat(31)}t` });
-    expect((await client.describeSchema(schema)).get(CJK_63)).toEqual(columns);
+    await upsertBatch(pg.client, { target: table, columns, rows: [row, row], primaryKey: [ACCENTED_63], newestBy: `${'ü'.repeat(31)}t` });
+    expect((await pg.client.describeSchema(schema)).get(CJK_63)).toEqual(columns);
     // The catalog holds the full names: nothing was cut.
-    const names = await db.sql<{ relname: string }>('SELECT relname FROM pg_class WHERE relname = $1', [CJK_63]);
+    const names = await pg.db.sql<{ relname: string }>('SELECT relname FROM pg_class WHERE relname = $1', [CJK_63]);
     expect(names).toEqual([{ relname: CJK_63 }]);
   });
 
@@ -60,8 +48,8 @@ describe('identifiers counted in bytes', () => {
     );
     // What the guard prevents: the server keeps at most 63 bytes, cut at a character boundary
     // (31 'é', 62 bytes), so 32 'é' + 'a' and 32 'é' + 'b' would be the same column.
-    await db.sql(`CREATE TABLE cut ("${'é'.repeat(32)}a" int)`);
-    const [column] = await db.sql<{ attname: string }>("SELECT attname FROM pg_attribute WHERE attrelid = 'cut'::regclass AND attnum = 1");
+    await pg.db.sql(`CREATE TABLE cut ("${'é'.repeat(32)}a" int)`);
+    const [column] = await pg.db.sql<{ attname: string }>("SELECT attname FROM pg_attribute WHERE attrelid = 'cut'::regclass AND attnum = 1");
     expect(column?.attname).toBe('é'.repeat(31));
   });
 });

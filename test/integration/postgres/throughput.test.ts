@@ -4,13 +4,11 @@
  * inserts and then as updates of the same keys. Nothing here asserts speed; only that every row
  * arrived.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresClient } from '../../../adapters/postgres/client.js';
-import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
+import { describe, expect, it } from 'vitest';
 import { upsertBatch } from '../../../src/load/upsert.js';
 import type { Row } from '../../../src/schema/types.js';
 import { THROUGHPUT_BATCH, THROUGHPUT_COLUMNS, THROUGHPUT_ROWS, throughputRow } from '../../helpers/throughput-rows.js';
-import { createTestDatabase, type PostgresTestDatabase } from '../../helpers/postgres.js';
+import { usePostgresClient } from '../../helpers/postgres-client.js';
 
 const COLUMNS = THROUGHPUT_COLUMNS;
 const ROWS = THROUGHPUT_ROWS;
@@ -18,30 +16,20 @@ const BATCH = THROUGHPUT_BATCH;
 // Tabs and quotes exercise COPY's escaping on every row.
 const row = (id: number, round: number): Row => throughputRow(id, round, '\t"quoted"');
 
-let db: PostgresTestDatabase;
-let client: PostgresClient;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  client = new PostgresClient(parsePostgresSettings(db.target().settings));
-  await client.open();
-});
-afterAll(async () => {
-  await client?.close();
-  await db?.dispose();
-});
+const pg = usePostgresClient();
 
 const perSecond = (milliseconds: number): string => `${(milliseconds / 1000).toFixed(2)} s, ~${Math.round(ROWS / (milliseconds / 1000))} rows/s`;
 
 describe('throughput (printed, not asserted)', () => {
   it(`moves ${ROWS} rows by COPY alone and through upsertBatch, in batches of ${BATCH}`, async () => {
     const target = { schema: 'bench', name: 'deals' };
-    for (const sql of client.dialect.createSchema('bench')) await client.execute(sql);
-    for (const sql of client.dialect.createTable(target, { name: 'deals', columns: COLUMNS, primaryKey: ['id'] })) await client.execute(sql);
+    for (const sql of pg.client.dialect.createSchema('bench')) await pg.client.execute(sql);
+    for (const sql of pg.client.dialect.createTable(target, { name: 'deals', columns: COLUMNS, primaryKey: ['id'] })) await pg.client.execute(sql);
 
     // Warm-up, not counted: the first batches pay for JIT compilation and cold caches.
     for (let i = 0; i < 3; i++) {
       const rows = Array.from({ length: BATCH }, (_, j) => row(j, 0));
-      await client.transaction(async (session) => {
+      await pg.client.transaction(async (session) => {
         await session.writeStaging(target, COLUMNS, rows);
       });
     }
@@ -49,7 +37,7 @@ describe('throughput (printed, not asserted)', () => {
     for (let from = 0; from < ROWS; from += BATCH) {
       const rows = Array.from({ length: BATCH }, (_, i) => row(from + i, 0));
       const started = performance.now(); // building the rows is the shaper's cost, not ours
-      await client.transaction(async (session) => {
+      await pg.client.transaction(async (session) => {
         await session.writeStaging(target, COLUMNS, rows);
       });
       copyMilliseconds += performance.now() - started;
@@ -63,7 +51,7 @@ describe('throughput (printed, not asserted)', () => {
       for (let from = 0; from < ROWS; from += BATCH) {
         const rows = Array.from({ length: BATCH }, (_, i) => row(from + i, round));
         const started = performance.now();
-        const result = await upsertBatch(client, { target, columns: COLUMNS, rows, primaryKey: ['id'], newestBy: 'update_time' });
+        const result = await upsertBatch(pg.client, { target, columns: COLUMNS, rows, primaryKey: ['id'], newestBy: 'update_time' });
         milliseconds += performance.now() - started;
         inserted += result.inserted;
         updated += result.updated;
@@ -75,6 +63,6 @@ describe('throughput (printed, not asserted)', () => {
       expect({ inserted, updated }).toEqual(round === 1 ? { inserted: ROWS, updated: 0 } : { inserted: 0, updated: ROWS });
     }
     console.info(`peak RSS so far: ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
-    expect(await client.query('SELECT count(*) AS n, count(DISTINCT id) AS ids FROM bench.deals')).toEqual([{ n: ROWS, ids: ROWS }]);
+    expect(await pg.client.query('SELECT count(*) AS n, count(DISTINCT id) AS ids FROM bench.deals')).toEqual([{ n: ROWS, ids: ROWS }]);
   });
 });

@@ -1,7 +1,7 @@
 import type { Argv, CommandModule } from 'yargs';
 import { previewPlan } from '../load/preview.js';
 import { openDestination, openSource, withCommonOptions, type CommonArgs } from './context.js';
-import { selectStreams } from './load.js';
+import { selectStreams } from './load-run.js';
 import type { CommandResult } from './main.js';
 
 interface PlanArgs extends CommonArgs {

@@ -1,0 +1,117 @@
+/**
+ * One load run: the `load` command's options and the work of a single run. The command wiring
+ * (signals, `--every`) lives in load.ts; this file is the run itself, so repeated runs and a
+ * single run share exactly the same code.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Argv } from 'yargs';
+import { ConfigurationError } from '../errors.js';
+import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
+import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
+import { LoadPipeline } from '../load/pipeline.js';
+import { formatSummary, type RunSummary } from '../load/summary.js';
+import { openDestination, openSource, withCommonOptions, type CommonArgs } from './context.js';
+import type { Reporter } from './output.js';
+
+export interface LoadArgs extends CommonArgs {
+  readonly streams?: string;
+  readonly fullRefresh: boolean;
+  readonly maxTokens?: number;
+  readonly batchRows: number;
+  readonly lockWait: number;
+}
+
+/** `--streams deals,persons` → catalog entries; `deals` also brings `deals_archived`. */
+export function selectStreams(list: string | undefined): StreamDefinition[] {
+  if (list === undefined || list.trim() === '') return [...STREAMS];
+  const wanted = new Set(list.split(',').map((name) => name.trim()).filter(Boolean));
+  const known = new Set(STREAMS.flatMap((s) => [s.name, s.table]));
+  const unknown = [...wanted].filter((name) => !known.has(name));
+  if (unknown.length > 0) {
+    throw new ConfigurationError(
+      `Unknown stream(s): ${unknown.join(', ')}. Streams: ${STREAMS.map((s) => s.name).join(', ')}.`,
+    );
+  }
+  return STREAMS.filter((s) => wanted.has(s.name) || wanted.has(s.table));
+}
+
+export function newLoadId(now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}Z$/, 'Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export function withLoadOptions<T>(yargs: Argv<T>): Argv<T & LoadArgs> {
+  return withCommonOptions(yargs)
+    .option('streams', { type: 'string', describe: 'Comma-separated streams to load (default: all)' })
+    .option('full-refresh', {
+      type: 'boolean',
+      default: false,
+      describe: 'Re-read everything (a backfill); tables are kept and rows upserted',
+    })
+    .option('max-tokens', {
+      type: 'number',
+      describe: 'Stop at a batch boundary before this run spends more Pipedrive API tokens',
+    })
+    .option('lock-wait', {
+      type: 'number',
+      default: 60,
+      describe: 'Seconds to wait for another run loading the same schema before giving up (exit 7)',
+    })
+    .option('batch-rows', {
+      type: 'number',
+      default: DEFAULT_BATCH_LIMITS.maxRows,
+      describe: 'Rows per committed batch (also bounded by size)',
+    }) as unknown as Argv<T & LoadArgs>;
+}
+
+export interface LoadRunOptions {
+  /** Polled between batches: true once the user asked to stop (SIGINT/SIGTERM). */
+  readonly shouldStop: () => boolean;
+}
+
+/** One run from start to summary. Returns the summary; failures throw loader errors. */
+export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadRunOptions): Promise<RunSummary> {
+  const streams = selectStreams(args.streams);
+  const source = await openSource(args, reporter, { maxTokens: args.maxTokens });
+  try {
+    const destination = await openDestination(args, reporter);
+    let release: (() => Promise<void>) | undefined;
+    try {
+      // Warehouses without a process-exclusive file lock take an advisory lock per schema,
+      // so two runs can never interleave their writes.
+      release = await destination.warehouse.lockSchema?.(destination.schema, { waitMs: args.lockWait * 1000 });
+      const pipeline = new LoadPipeline({
+        pipedrive: source.client,
+        warehouse: destination.warehouse,
+        schema: destination.schema,
+        streams,
+        fullRefresh: args.fullRefresh,
+        loadId: newLoadId(),
+        reporter,
+        batch: { ...DEFAULT_BATCH_LIMITS, maxRows: args.batchRows },
+        shouldStop: options.shouldStop,
+      });
+      reporter.info('source', `Reading from ${source.description}`);
+      const summary = await pipeline.run();
+      reporter.text(`\n${formatSummary(summary)}`);
+      reporter.info(
+        'run_finished',
+        `Load ${summary.loadId} ${summary.status}: ${summary.requests} requests, ${summary.tokens} tokens, ` +
+          `${summary.seconds.toFixed(1)}s`,
+        {
+          load_id: summary.loadId,
+          requests: summary.requests,
+          tokens: summary.tokens,
+          duration: Number(summary.seconds.toFixed(3)),
+          status: summary.status,
+        },
+      );
+      return summary;
+    } finally {
+      await release?.();
+      await destination.close();
+    }
+  } finally {
+    await source.close();
+  }
+}

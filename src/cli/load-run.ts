@@ -9,6 +9,7 @@ import { ConfigurationError } from '../errors.js';
 import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
 import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
 import { LoadPipeline } from '../load/pipeline.js';
+import { RECONCILE_MODES, type ReconcileMode } from '../load/deletes.js';
 import { formatSummary, type RunSummary } from '../load/summary.js';
 import { openDestination, openSource, withCommonOptions, type CommonArgs } from './context.js';
 import type { Reporter } from './output.js';
@@ -19,9 +20,13 @@ export interface LoadArgs extends CommonArgs {
   readonly maxTokens?: number;
   readonly batchRows: number;
   readonly lockWait: number;
+  readonly reconcileDeletes: ReconcileMode;
 }
 
-/** `--streams deals,persons` → catalog entries; `deals` also brings `deals_archived`. */
+/**
+ * `--streams deals,persons` → catalog entries; a table name brings every stream writing it
+ * (`deals` also brings `deals_archived`).
+ */
 export function selectStreams(list: string | undefined): StreamDefinition[] {
   if (list === undefined || list.trim() === '') return [...STREAMS];
   const wanted = new Set(list.split(',').map((name) => name.trim()).filter(Boolean));
@@ -57,6 +62,13 @@ export function withLoadOptions<T>(yargs: Argv<T>): Argv<T & LoadArgs> {
       default: 60,
       describe: 'Seconds to wait for another run loading the same schema before giving up (exit 7)',
     })
+    .option('reconcile-deletes', {
+      choices: RECONCILE_MODES,
+      default: 'daily' as ReconcileMode,
+      describe:
+        'Key scans that find records deleted in Pipedrive (they cost what a full read of the table costs): ' +
+        'always, at most once a day per table, or never',
+    })
     .option('batch-rows', {
       type: 'number',
       default: DEFAULT_BATCH_LIMITS.maxRows,
@@ -90,6 +102,7 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
         reporter,
         batch: { ...DEFAULT_BATCH_LIMITS, maxRows: args.batchRows },
         shouldStop: options.shouldStop,
+        reconcileDeletes: args.reconcileDeletes,
       });
       reporter.info('source', `Reading from ${source.description}`);
       const summary = await pipeline.run();

@@ -2,7 +2,11 @@
  * The main job: read the selected catalog streams and upsert them into the target schema.
  *
  *   migrate → read state (bookmarks, column map) → read field metadata → build table models
- *   → evolve the schema → for each stream: pages → shaped rows → batches → upsert + bookmark
+ *   → evolve the schema → field tables → streams, several at once → children (deal products)
+ *   → deletes (free where a table was listed in full, else key scans on the cadence)
+ *
+ * Independent streams are read concurrently; the client's rate limiter keeps all of them inside
+ * the plan's burst limit, and every warehouse transaction goes through one queue.
  *
  * Crash safety: each batch's rows, the columns it needs and its stream's bookmark commit in one
  * transaction (where the warehouse allows DDL in transactions; otherwise DDL runs first and is
@@ -11,20 +15,23 @@
  */
 import type { WarehouseClient } from '../../adapters/types.js';
 import { BudgetExhaustedError, isLoaderError } from '../errors.js';
-import type { FieldEntity, StreamDefinition } from '../pipedrive/catalog.js';
+import type { ChildRead, MetadataEntity, StreamDefinition } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
 import type { Reporter } from '../cli/output.js';
 import { migrate } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
-import { RowBatch, DEFAULT_BATCH_LIMITS, type BatchLimits } from './batch.js';
-import { readStream } from './stream-reader.js';
-import { BackgroundCommits } from './background-commits.js';
-import { SchemaSync, buildModels, readFieldMetadata, type TableModels } from './schema-sync.js';
-import { upsertBatch } from './upsert.js';
+import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batch.js';
+import { loadChildren } from './child-loader.js';
+import { commitBatch, withSystemColumns, type LoadContext } from './context.js';
+import { markMissing, reconciledKey, reconcileDue, scanAndMark, type ReconcileMode } from './deletes.js';
+import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
+import { SerialQueue } from './serial.js';
+import { loadStream, type StreamOutcome } from './stream-loader.js';
 import { newStreamStats, type RunStatus, type RunSummary, type StreamStats } from './summary.js';
-import type { Row } from '../schema/types.js';
-import type { TableModel } from '../schema/shape.js';
+
+/** Streams read at once by default: enough to overlap page latency, few enough to stay fair. */
+export const DEFAULT_STREAM_CONCURRENCY = 4;
 
 export interface PipelineOptions {
   readonly pipedrive: PipedriveClient;
@@ -38,6 +45,9 @@ export interface PipelineOptions {
   /** Polled between batches: true after SIGINT/SIGTERM, so the run stops at a batch boundary. */
   readonly shouldStop?: () => boolean;
   readonly now?: () => Date;
+  /** Key scans for deletes: always, at most once a day per table (default), or never. */
+  readonly reconcileDeletes?: ReconcileMode;
+  readonly concurrency?: number;
 }
 
 export class LoadPipeline {
@@ -45,7 +55,8 @@ export class LoadPipeline {
   private readonly store: StateStore;
   private readonly summary: RunSummary;
   private readonly started: number;
-  private loadedAt = '';
+  /** Set by the first failing stream, so the others stop at their next batch boundary. */
+  private failed = false;
 
   constructor(private readonly options: PipelineOptions) {
     this.now = options.now ?? (() => new Date());
@@ -57,8 +68,8 @@ export class LoadPipeline {
   async run(): Promise<RunSummary> {
     const { warehouse, schema, reporter, loadId } = this.options;
     await migrate(warehouse, schema);
-    this.loadedAt = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
-    await this.store.startRun(loadId, this.loadedAt);
+    const loadedAt = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    await this.store.startRun(loadId, loadedAt);
     reporter.info('run_started', `Loading into ${warehouse.describeTarget()}, schema ${schema} (load ${loadId})`, {
       load_id: loadId,
     });
@@ -66,24 +77,17 @@ export class LoadPipeline {
       const bookmarks = await this.store.readBookmarks();
       const fields = await readFieldMetadata(this.options.pipedrive, this.options.streams);
       const persisted = await this.store.readColumnMappings();
-      const models = buildModels(this.options.streams, fields, persisted, this.loadedAt);
+      const models = buildModels(this.options.streams, fields, persisted, loadedAt);
       const sync = new SchemaSync(warehouse, schema, this.store);
       await sync.load();
+      const context = this.contextFor({ sync, models, bookmarks, loadedAt });
       // Summary rows in reading order: field metadata first, then the streams.
-      for (const entity of fields.keys()) this.statsFor(`${entity}_fields`, `${entity}_fields`);
-      for (const stream of this.options.streams) if (!stream.describes) this.statsFor(stream.name, stream.table);
-      this.attributeColumns(await sync.ensure(models), fields);
-      await this.loadFieldTables(models, sync, fields);
-      for (const stream of this.options.streams) {
-        if (stream.describes) continue; // loaded above from the metadata already read
-        if (this.options.shouldStop?.()) {
-          this.summary.status = 'interrupted';
-          break;
-        }
-        const bookmark = this.options.fullRefresh ? undefined : bookmarks.get(stream.name);
-        await this.loadStream(stream, bookmark, models, sync);
-      }
-      if (this.summary.status === 'running') this.summary.status = 'succeeded';
+      for (const entity of fields.keys()) context.statsFor(`${entity}_fields`, `${entity}_fields`);
+      for (const stream of this.options.streams) if (!stream.describes) context.statsFor(stream.name, stream.table);
+      this.attributeColumns(context, await sync.ensure(models), fields);
+      await this.loadFieldTables(context, fields);
+      await this.loadStreams(context);
+      if (this.summary.status === 'running') this.summary.status = this.stopRequested() ? 'interrupted' : 'succeeded';
     } catch (error) {
       this.summary.status = statusOf(error);
       this.summary.error = error instanceof Error ? error.message : String(error);
@@ -94,34 +98,131 @@ export class LoadPipeline {
     return this.summary;
   }
 
+  private stopRequested(): boolean {
+    return this.options.shouldStop?.() === true;
+  }
+
+  private contextFor(parts: Pick<LoadContext, 'sync' | 'models' | 'bookmarks' | 'loadedAt'>): LoadContext {
+    const { options } = this;
+    return {
+      ...parts,
+      pipedrive: options.pipedrive,
+      warehouse: options.warehouse,
+      schema: options.schema,
+      store: this.store,
+      reporter: options.reporter,
+      loadId: options.loadId,
+      batch: options.batch ?? DEFAULT_BATCH_LIMITS,
+      shouldStop: () => this.failed || this.stopRequested(),
+      writes: new SerialQueue(),
+      statsFor: (stream, table) => this.statsFor(stream, table),
+    };
+  }
+
   /** The `<entity>_fields` tables hold the metadata already read; no further requests. */
-  private async loadFieldTables(
-    models: TableModels,
-    sync: SchemaSync,
-    fields: ReadonlyMap<FieldEntity, FieldDefinition[]>,
-  ): Promise<void> {
+  private async loadFieldTables(context: LoadContext, fields: ReadonlyMap<MetadataEntity, FieldDefinition[]>): Promise<void> {
     for (const [entity, definitions] of fields) {
       const table = `${entity}_fields`;
-      const model = models.get(table);
+      const model = context.models.get(table);
       if (!model) continue;
-      const stats = this.statsFor(`${entity}_fields`, table);
-      const rows = definitions.map((definition) => this.systemColumns(model.shape(definition as unknown as Record<string, unknown>)));
+      const stats = context.statsFor(table, table);
+      const rows = definitions.map((definition) => withSystemColumns(context, model.shape(definition as unknown as Record<string, unknown>)));
       stats.records = rows.length;
       stats.pages = 1;
-      await this.commit(stats, model, sync, rows, undefined, undefined);
+      await commitBatch(context, stats, model, rows, undefined);
+      // The metadata is always listed in full: fields deleted in Pipedrive are marked for free.
+      stats.deleted += await markMissing(context, table, definitions.map((definition) => definition.field_code));
       stats.status = 'loaded';
     }
   }
 
+  /**
+   * Streams run in a pool; a table's deletes are settled once all of its streams are done, and
+   * children wait for the streams that write their parents.
+   */
+  private async loadStreams(context: LoadContext): Promise<void> {
+    const streams = this.options.streams.filter((stream) => !stream.describes);
+    const outcomes = new Map<string, StreamOutcome>();
+    const done = new Map<string, Promise<void>>();
+    const pool = new Pool(this.options.concurrency ?? DEFAULT_STREAM_CONCURRENCY);
+    const bookmarkOf = (stream: StreamDefinition): string | undefined =>
+      this.options.fullRefresh ? undefined : context.bookmarks.get(stream.name);
+    for (const stream of streams) {
+      const after = stream.children?.after.filter((name) => streams.some((s) => s.name === name)) ?? [];
+      const task = Promise.all(after.map((name) => done.get(name))).then(() =>
+        pool.run(async () => {
+          if (context.shouldStop()) return;
+          if (stream.children) await this.loadChildStream(context, stream as StreamDefinition & { children: ChildRead });
+          else outcomes.set(stream.name, await loadStream(context, stream, bookmarkOf(stream)));
+        }),
+      );
+      done.set(stream.name, task);
+    }
+    await this.settleAll([...done.values()]);
+    if (!context.shouldStop()) await this.settleDeletes(context, streams, outcomes, pool);
+  }
+
+  private async loadChildStream(context: LoadContext, stream: StreamDefinition & { children: ChildRead }): Promise<void> {
+    if (!context.sync.hasTable(stream.children.parentTable)) {
+      context.statsFor(stream.name, stream.table).status = 'skipped';
+      context.reporter.info('stream_skipped', `${stream.name}: no ${stream.children.parentTable} loaded yet; load them first.`, { stream: stream.name });
+      return;
+    }
+    const bookmark = this.options.fullRefresh ? { ...context, bookmarks: new Map<string, string>() } : context;
+    await loadChildren(bookmark, stream);
+  }
+
+  /** Waits for every task; marks the run failed at the first error so the rest stop early. */
+  private async settleAll(tasks: readonly Promise<void>[]): Promise<void> {
+    const results = await Promise.allSettled(
+      tasks.map((task) =>
+        task.catch((error: unknown) => {
+          this.failed = true;
+          throw error;
+        }),
+      ),
+    );
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    if (failure) throw failure.reason;
+  }
+
+  private async settleDeletes(
+    context: LoadContext,
+    streams: readonly StreamDefinition[],
+    outcomes: ReadonlyMap<string, StreamOutcome>,
+    pool: Pool,
+  ): Promise<void> {
+    const mode = this.options.reconcileDeletes ?? 'daily';
+    const tables = new Map<string, StreamDefinition[]>();
+    for (const stream of streams) {
+      if (stream.children) continue;
+      tables.set(stream.table, [...(tables.get(stream.table) ?? []), stream]);
+    }
+    const tasks: Promise<void>[] = [];
+    for (const [table, group] of tables) {
+      const results = group.map((stream) => outcomes.get(stream.name));
+      const stats = context.statsFor(group[0]?.name ?? table, table);
+      if (results.every((result) => result?.complete)) {
+        // Listed in full this run: deletes come for free.
+        tasks.push(pool.run(async () => void (stats.deleted += await markMissing(context, table, results.flatMap((r) => r?.keys ?? [])))));
+      } else if (results.every((result) => result !== undefined) && group.some((s) => s.replication !== 'full')) {
+        if (reconcileDue(mode, context.bookmarks.get(reconciledKey(table)), this.now())) {
+          tasks.push(pool.run(async () => void (await scanAndMark(context, table, group))));
+        }
+      }
+    }
+    await this.settleAll(tasks);
+  }
+
   /** Columns created before any stream ran are counted on the first stream writing each table. */
-  private attributeColumns(added: ReadonlyMap<string, number>, fields: ReadonlyMap<FieldEntity, unknown>): void {
+  private attributeColumns(context: LoadContext, added: ReadonlyMap<string, number>, fields: ReadonlyMap<MetadataEntity, unknown>): void {
     const writers = [
       ...[...fields.keys()].map((entity) => ({ name: `${entity}_fields`, table: `${entity}_fields` })),
       ...this.options.streams.filter((s) => !s.describes),
     ];
     for (const [table, count] of added) {
       const writer = writers.find((w) => w.table === table);
-      if (writer) this.statsFor(writer.name, table).columnsAdded += count;
+      if (writer) context.statsFor(writer.name, table).columnsAdded += count;
     }
   }
 
@@ -132,125 +233,6 @@ export class LoadPipeline {
       this.summary.streams.push(stats);
     }
     return stats;
-  }
-
-  private systemColumns(row: Row): Row {
-    row._loaded_at = this.loadedAt;
-    row._load_id = this.options.loadId;
-    return row;
-  }
-
-  private async loadStream(
-    stream: StreamDefinition,
-    bookmark: string | undefined,
-    models: TableModels,
-    sync: SchemaSync,
-  ): Promise<void> {
-    const { reporter, pipedrive } = this.options;
-    const model = models.get(stream.table);
-    if (!model) throw new Error(`no table model for ${stream.table}`);
-    const stats = this.statsFor(stream.name, stream.table);
-    const started = Date.now();
-    const batch = new RowBatch(this.options.batch ?? DEFAULT_BATCH_LIMITS);
-    const key = stream.replicationKey;
-    let newest: string | undefined;
-    const commits = new BackgroundCommits();
-    const flush = (): void => {
-      if (batch.size === 0) return;
-      const rows = batch.take();
-      const saveBookmark = stream.replication === 'incremental' ? newest : undefined;
-      commits.start(() => this.commit(stats, model, sync, rows, stream, saveBookmark));
-    };
-    reporter.info('stream_started', `${stream.name}: reading${bookmark ? ` changes since ${bookmark}` : ' everything'}`, {
-      stream: stream.name,
-    });
-    try {
-      for await (const page of readStream(pipedrive, stream, bookmark)) {
-        stats.pages += 1;
-        for (const record of page.records) {
-          const row = this.systemColumns(model.shape(record));
-          const value = key === undefined ? undefined : row[key];
-          if (typeof value === 'string' && (newest === undefined || value > newest)) newest = value;
-          batch.add(row);
-          stats.records += 1;
-        }
-        const seconds = (Date.now() - started) / 1000;
-        reporter.progress(
-          `${stream.name}: ${stats.records.toLocaleString('en-US')} records, ${stats.pages} pages, ` +
-            `${Math.round(stats.records / Math.max(seconds, 0.001)).toLocaleString('en-US')} records/s`,
-        );
-        if (batch.isFull()) {
-          await commits.settle(); // the previous batch is committed: at most one in flight
-          flush();
-          if (this.options.shouldStop?.()) {
-            await commits.settle();
-            stats.status = 'stopped';
-            this.summary.status = 'interrupted';
-            return;
-          }
-        }
-      }
-      flush();
-      await commits.settle();
-      stats.status = 'loaded';
-    } catch (error) {
-      // Whatever was read before a source failure is valid and ordered: commit it, so the rerun
-      // starts after it (best effort: the source failure is what gets reported). After a
-      // warehouse failure nothing more is written.
-      if (isLoaderError(error) && !error.name.startsWith('Warehouse')) flush();
-      await commits.settle().catch(() => undefined);
-      stats.status = 'failed';
-      throw error;
-    } finally {
-      stats.seconds = (Date.now() - started) / 1000;
-      const usage = pipedrive.usage.byStream().get(stream.name);
-      stats.requests = usage?.requests ?? 0;
-      stats.tokens = usage?.tokens ?? 0;
-      reporter.clearProgress();
-      reporter.info(
-        'stream_finished',
-        `${stream.name}: ${stats.records} records (${stats.inserted} new, ${stats.updated} updated), ` +
-          `${stats.requests} requests, ${stats.tokens} tokens, ${stats.seconds.toFixed(1)}s`,
-        {
-          stream: stream.name,
-          rows: stats.records,
-          requests: stats.requests,
-          tokens: stats.tokens,
-          duration: Number(stats.seconds.toFixed(3)),
-          load_id: this.options.loadId,
-        },
-      );
-    }
-  }
-
-  /** One batch: new columns, rows and the stream's bookmark, committed together. */
-  private async commit(
-    stats: StreamStats,
-    model: TableModel,
-    sync: SchemaSync,
-    rows: Row[],
-    stream: StreamDefinition | undefined,
-    bookmark: string | undefined,
-  ): Promise<void> {
-    stats.columnsAdded += await sync.ensureColumnsFor(model);
-    const write = sync.writePlan(model);
-    const result = await upsertBatch(
-      this.options.warehouse,
-      {
-        target: { schema: this.options.schema, name: model.spec.name },
-        columns: write.columns,
-        rows: rows.map(write.project),
-        primaryKey: write.primaryKey,
-        newestBy: stream?.replicationKey,
-      },
-      async (session) => {
-        if (stream && bookmark !== undefined) {
-          await this.store.saveBookmark(session, stream.name, bookmark, this.options.loadId);
-        }
-      },
-    );
-    stats.inserted += result.inserted;
-    stats.updated += result.updated;
   }
 
   private async finish(): Promise<void> {
@@ -270,6 +252,25 @@ export class LoadPipeline {
     } catch (error) {
       // Recording the run must not hide the error that ended it.
       this.options.reporter.warn('run_record_failed', `Could not record the run in _loader_runs: ${String(error)}`);
+    }
+  }
+}
+
+/** At most `size` tasks at once, started in the order they were queued. */
+class Pool {
+  private running = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly size: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= Math.max(1, this.size)) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.running += 1;
+    try {
+      return await work();
+    } finally {
+      this.running -= 1;
+      this.waiting.shift()?.();
     }
   }
 }

@@ -5,7 +5,7 @@
  * plan implies (type conflicts resolved into existing or sibling columns).
  */
 import type { WarehouseClient } from '../../adapters/types.js';
-import type { FieldEntity, StreamDefinition } from '../pipedrive/catalog.js';
+import type { MetadataEntity, StreamDefinition } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
 import { fetchFieldDefinitions } from '../pipedrive/paginate.js';
@@ -18,8 +18,8 @@ import type { StateStore } from '../state/store.js';
 export type TableModels = Map<string, TableModel>;
 
 /** The entities whose field metadata the selected streams need (their own or the ones they describe). */
-export function fieldEntitiesFor(streams: readonly StreamDefinition[]): FieldEntity[] {
-  const entities = new Set<FieldEntity>();
+export function fieldEntitiesFor(streams: readonly StreamDefinition[]): MetadataEntity[] {
+  const entities = new Set<MetadataEntity>();
   for (const stream of streams) {
     if (stream.fieldsOf) entities.add(stream.fieldsOf);
     if (stream.describes) entities.add(stream.describes);
@@ -27,12 +27,12 @@ export function fieldEntitiesFor(streams: readonly StreamDefinition[]): FieldEnt
   return [...entities];
 }
 
-/** Reads the v2 field definitions of every entity the streams need (one fields stream each). */
+/** Reads the field definitions of every entity the streams need (one fields stream each). */
 export async function readFieldMetadata(
   pipedrive: PipedriveClient,
   streams: readonly StreamDefinition[],
-): Promise<Map<FieldEntity, FieldDefinition[]>> {
-  const fields = new Map<FieldEntity, FieldDefinition[]>();
+): Promise<Map<MetadataEntity, FieldDefinition[]>> {
+  const fields = new Map<MetadataEntity, FieldDefinition[]>();
   for (const entity of fieldEntitiesFor(streams)) fields.set(entity, await fetchFieldDefinitions(pipedrive, entity));
   return fields;
 }
@@ -40,7 +40,7 @@ export async function readFieldMetadata(
 /** One model per table the streams write, plus the `<entity>_fields` metadata tables. */
 export function buildModels(
   streams: readonly StreamDefinition[],
-  fields: ReadonlyMap<FieldEntity, readonly FieldDefinition[]>,
+  fields: ReadonlyMap<MetadataEntity, readonly FieldDefinition[]>,
   persisted: readonly ColumnMapping[],
   now: string,
 ): TableModels {
@@ -104,6 +104,11 @@ export class SchemaSync {
     const changes = model.drainSchemaChanges();
     if (changes.length === 0) return 0;
     return (await this.apply([model])).get(model.table) ?? 0;
+  }
+
+  /** Whether the table exists (or was planned and created by this run). */
+  hasTable(table: string): boolean {
+    return this.actual.has(table);
   }
 
   writePlan(model: TableModel): WritePlan {

@@ -12,11 +12,13 @@ export interface StreamStats {
   pages: number;
   inserted: number;
   updated: number;
+  /** Rows newly given `_deleted_at` because Pipedrive no longer lists them. */
+  deleted: number;
   columnsAdded: number;
   requests: number;
   tokens: number;
   seconds: number;
-  status: 'pending' | 'loaded' | 'stopped' | 'failed';
+  status: 'pending' | 'loaded' | 'stopped' | 'failed' | 'skipped';
 }
 
 export interface RunSummary {
@@ -37,6 +39,7 @@ export function newStreamStats(stream: string, table: string): StreamStats {
     pages: 0,
     inserted: 0,
     updated: 0,
+    deleted: 0,
     columnsAdded: 0,
     requests: 0,
     tokens: 0,
@@ -49,10 +52,11 @@ const round = (seconds: number): string => seconds.toFixed(1);
 
 export function formatSummary(summary: RunSummary): string {
   const rows = summary.streams.map((s) => [
-    s.stream,
+    s.status === 'skipped' ? `${s.stream} (skipped)` : s.stream,
     s.records,
     s.inserted,
     s.updated,
+    s.deleted,
     s.columnsAdded,
     s.requests,
     s.tokens,
@@ -63,22 +67,24 @@ export function formatSummary(summary: RunSummary): string {
       records: sum.records + s.records,
       inserted: sum.inserted + s.inserted,
       updated: sum.updated + s.updated,
+      deleted: sum.deleted + s.deleted,
       columns: sum.columns + s.columnsAdded,
     }),
-    { records: 0, inserted: 0, updated: 0, columns: 0 },
+    { records: 0, inserted: 0, updated: 0, deleted: 0, columns: 0 },
   );
   rows.push([
     'total',
     total.records,
     total.inserted,
     total.updated,
+    total.deleted,
     total.columns,
     summary.requests,
     summary.tokens,
     round(summary.seconds),
   ]);
   return formatTable(
-    ['stream', 'records', 'inserted', 'updated', 'columns added', 'requests', 'tokens', 'seconds'],
+    ['stream', 'records', 'inserted', 'updated', 'deleted', 'columns added', 'requests', 'tokens', 'seconds'],
     rows,
   );
 }

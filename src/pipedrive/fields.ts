@@ -149,3 +149,26 @@ export function parseFieldDefinition(raw: unknown): FieldDefinition {
     is_optional_response_field: f.is_optional_response_field === true,
   };
 }
+
+/**
+ * One element of a v1 fields response (`/v1/noteFields`, `/v1/leadFields`, which have no v2 twin)
+ * in the v2 model: `key` → field_code, `name` → field_name, `edit_flag` → is_custom_field.
+ * v1 lists subfields as rows of their own (`is_subfield`); they are part of their parent's
+ * layout already, so they return null and are left out.
+ */
+export function parseV1FieldDefinition(raw: unknown): FieldDefinition | null {
+  if (typeof raw !== 'object' || raw === null) fail('not an object', raw);
+  const f = raw as Record<string, unknown>;
+  if (f.is_subfield === true) return null;
+  if (typeof f.key !== 'string' || f.key === '') fail('key', raw);
+  if (typeof f.field_type !== 'string') fail('field_type', raw);
+  return {
+    field_code: f.key,
+    field_name: typeof f.name === 'string' ? f.name : f.key,
+    field_type: f.field_type,
+    description: typeof f.description === 'string' ? f.description : null,
+    options: Array.isArray(f.options) ? f.options.map(parseOption) : null,
+    subfields: null,
+    is_custom_field: f.edit_flag === true,
+  };
+}

@@ -13,9 +13,9 @@
  * forever (the same cursor again, no progress) is an error, not a hang.
  */
 import { SourceTerminalError } from '../errors.js';
-import { fieldsStreamFor, pageSizeOf, type FieldEntity, type StreamDefinition } from './catalog.js';
+import { fieldsStreamFor, pageSizeOf, type MetadataEntity, type StreamDefinition } from './catalog.js';
 import type { Envelope, PipedriveClient, QueryParams } from './client.js';
-import { parseFieldDefinition, type FieldDefinition } from './fields.js';
+import { parseFieldDefinition, parseV1FieldDefinition, type FieldDefinition } from './fields.js';
 
 export interface Page {
   readonly records: Record<string, unknown>[];
@@ -32,8 +32,8 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
  * The records of one envelope: `data` as an array of objects, `null`/absent as none, and a single
  * object (e.g. `/users/me`) as one record.
  */
-export function recordsOf(envelope: Envelope, where: string): Record<string, unknown>[] {
-  const { data } = envelope;
+export function recordsOf(envelope: Envelope, where: string, recordsAt?: string): Record<string, unknown>[] {
+  const data = recordsAt === undefined ? envelope.data : asObject(envelope.data)?.[recordsAt];
   if (data === null || data === undefined) return [];
   const single = asObject(data);
   if (single) return [single];
@@ -89,7 +89,7 @@ async function* cursorPages(client: PipedriveClient, stream: StreamDefinition, p
       { ...stream.params, limit: pageSizeOf(stream), ...params, cursor },
       { stream: stream.name },
     );
-    yield { records: recordsOf(envelope, where(stream)), envelope };
+    yield { records: recordsOf(envelope, where(stream), stream.recordsAt), envelope };
     cursor = nextCursorOf(envelope);
     if (cursor === undefined) return;
     if (seen.has(cursor)) {
@@ -110,7 +110,7 @@ async function* offsetPages(client: PipedriveClient, stream: StreamDefinition, p
       { ...stream.params, limit: pageSizeOf(stream), ...params, start },
       { stream: stream.name },
     );
-    const records = recordsOf(envelope, where(stream));
+    const records = recordsOf(envelope, where(stream), stream.recordsAt);
     yield { records, envelope };
     const next = nextStartOf(envelope, start, records.length);
     if (next === undefined) return;
@@ -126,17 +126,18 @@ async function* offsetPages(client: PipedriveClient, stream: StreamDefinition, p
 
 async function* singlePage(client: PipedriveClient, stream: StreamDefinition, params: QueryParams): AsyncGenerator<Page> {
   const envelope = await client.get(stream.api, stream.path, { ...stream.params, ...params }, { stream: stream.name });
-  yield { records: recordsOf(envelope, where(stream)), envelope };
+  yield { records: recordsOf(envelope, where(stream), stream.recordsAt), envelope };
 }
 
-/** Reads an entity's v2 fields stream completely and returns its typed field definitions. */
-export async function fetchFieldDefinitions(client: PipedriveClient, entity: FieldEntity): Promise<FieldDefinition[]> {
+/** Reads an entity's fields stream (v2, or v1 for notes and leads) completely, as typed definitions. */
+export async function fetchFieldDefinitions(client: PipedriveClient, entity: MetadataEntity): Promise<FieldDefinition[]> {
   const stream = fieldsStreamFor(entity);
   const definitions: FieldDefinition[] = [];
   for await (const page of paginate(client, stream)) {
     for (const raw of page.records) {
       try {
-        definitions.push(parseFieldDefinition(raw));
+        const definition = stream.api === 'v1' ? parseV1FieldDefinition(raw) : parseFieldDefinition(raw);
+        if (definition) definitions.push(definition);
       } catch (error) {
         const detail = error instanceof Error ? error.message : String(error);
         throw new SourceTerminalError(`${where(stream)} returned a field definition the loader cannot read: ${detail}`, 200, {

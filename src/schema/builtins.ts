@@ -13,6 +13,7 @@
  * activity may last longer than a time-of-day column can hold.
  */
 import type { ColumnSpec, LogicalType } from './types.js';
+import { MORE_BUILTINS } from './builtins-more.js';
 
 type Columns = Readonly<Record<string, LogicalType>>;
 
@@ -205,7 +206,7 @@ const FIELD_DEFINITIONS: Columns = {
 };
 
 const fieldTables = Object.fromEntries(
-  ['deal', 'person', 'organization', 'product', 'activity'].map((entity) => [
+  ['deal', 'person', 'organization', 'product', 'activity', 'note', 'lead'].map((entity) => [
     `${entity}_fields`,
     columns(FIELD_DEFINITIONS),
   ]),
@@ -221,6 +222,7 @@ export const BUILTIN_COLUMNS: Readonly<Record<string, readonly ColumnSpec[]>> = 
   pipelines: columns(PIPELINES),
   stages: columns(STAGES),
   users: columns(USERS),
+  ...Object.fromEntries(Object.entries(MORE_BUILTINS).map(([table, spec]) => [table, columns(spec)])),
   ...fieldTables,
 };
 

@@ -67,7 +67,10 @@ function writeRange(writer: CustomWriter, row: Row, value: unknown, read: (v: un
 
 function writeAddress(writer: CustomWriter, row: Row, value: unknown): void {
   if (!isPlainObject(value)) {
+    // v1 (leads): the flat key holds the address as typed; `<key>_formatted_address`, when it
+    // follows, replaces the main column, as the v2 object's formatted_address does.
     row[writer.column] = toText(value);
+    setSub(writer, row, 'value', value);
     return;
   }
   row[writer.column] = toText(value.formatted_address ?? value.value);

@@ -17,7 +17,53 @@ const FIELD_ENTITY: Partial<Record<SandboxEntity, 'deal' | 'person' | 'organizat
   organizations: 'organization',
   products: 'product',
   activities: 'activity',
+  // Leads carry the deal custom fields, flat (v1 keys), not in custom_fields.
+  leads: 'deal',
 };
+
+/** The warehouse table of each sandbox entity (the catalog's names, written out independently). */
+export const TABLE_OF: Readonly<Record<SandboxEntity, string>> = {
+  deals: 'deals', persons: 'persons', organizations: 'organizations', activities: 'activities', products: 'products',
+  pipelines: 'pipelines', stages: 'stages', users: 'users', leads: 'leads', leadLabels: 'lead_labels',
+  leadSources: 'lead_sources', notes: 'notes', files: 'files', filters: 'filters', currencies: 'currencies',
+  activityTypes: 'activity_types', callLogs: 'call_logs', goals: 'goals', projects: 'projects', tasks: 'tasks',
+};
+
+/** The primary key of each table: `name` for lead sources, `field_code` for metadata, else `id`. */
+export function keyOf(columns: ReadonlyMap<string, string>): string {
+  return columns.has('id') ? 'id' : columns.has('field_code') ? 'field_code' : 'name';
+}
+
+const V1_SUBFIELD_SUFFIXES = ['currency', 'until', 'timezone_id', 'timezone_name', 'formatted_address',
+  'subpremise', 'street_number', 'route', 'sublocality', 'locality', 'admin_area_level_1', 'admin_area_level_2',
+  'country', 'postal_code'];
+
+/**
+ * A flat v1 record's custom values (`K`, `K_currency`, `K_until`, `K_<address part>`, enum ids as
+ * strings, sets as comma strings) rebuilt in the v2 form, and the keys they used.
+ */
+function flatCustomValues(record: Record<string, Json>, fields: readonly FieldDefinition[]): { values: Record<string, Json>; keys: Set<string> } {
+  const values: Record<string, Json> = {};
+  const keys = new Set<string>();
+  for (const field of fields) {
+    const key = field.field_code;
+    if (!(key in record)) continue;
+    keys.add(key);
+    const parts: Record<string, Json> = { value: record[key] };
+    for (const suffix of V1_SUBFIELD_SUFFIXES) {
+      if (`${key}_${suffix}` in record) {
+        keys.add(`${key}_${suffix}`);
+        parts[suffix] = record[`${key}_${suffix}`];
+      }
+    }
+    const raw = record[key];
+    if (field.field_type === 'enum') values[key] = raw;
+    else if (field.field_type === 'set') values[key] = typeof raw === 'string' ? raw.split(',').filter(Boolean) : raw;
+    else if (Object.keys(parts).length > 1 || ['monetary', 'daterange', 'timerange', 'address'].includes(field.field_type)) values[key] = parts;
+    else values[key] = raw;
+  }
+  return { values, keys };
+}
 
 export interface Mismatch {
   readonly table: string;
@@ -89,6 +135,8 @@ function expectedFor(value: Json, type: string): Json {
   if (type === 'VARCHAR' && typeof value === 'object') return JSON.stringify(value);
   if (type === 'VARCHAR' && typeof value !== 'string') return String(value);
   if (type.startsWith('DECIMAL') && typeof value === 'string') return Number(value);
+  // v1 sends some integers as strings (visible_to "3").
+  if (type === 'BIGINT' && typeof value === 'string' && /^-?\d+$/.test(value)) return Number(value);
   return value;
 }
 
@@ -111,7 +159,7 @@ export async function snapshotWarehouse(path: string, schema: string): Promise<W
     const tables = new Map<string, Map<string, Record<string, Json>>>();
     for (const [table, columns] of types) {
       if (table.startsWith('_loader')) continue;
-      const key = columns.has('id') ? 'id' : 'field_code';
+      const key = keyOf(columns);
       const reader = await connection.runAndReadAll(`SELECT * FROM "${schema}"."${table}"`);
       const rows = new Map<string, Record<string, Json>>();
       for (const raw of reader.getRowObjectsJS()) {
@@ -174,8 +222,9 @@ export async function compareEntity(
   sandbox: Sandbox,
   entity: SandboxEntity,
 ): Promise<{ mismatches: Mismatch[]; compared: number; missing: string[]; extra: string[] }> {
-  const table = entity;
+  const table = TABLE_OF[entity];
   const rows = snapshot.tables.get(table) ?? new Map<string, Record<string, Json>>();
+  const key = keyOf(snapshot.types.get(table) ?? new Map<string, string>());
   const types = snapshot.types.get(table) ?? new Map<string, string>();
   const fieldEntity = FIELD_ENTITY[entity];
   const fields = fieldEntity ? sandbox.fields(fieldEntity).filter((f) => f.is_custom_field) : [];
@@ -189,23 +238,24 @@ export async function compareEntity(
     if (!same(expected, actual)) mismatches.push({ table, id, column, expected, actual });
   };
   for await (const record of sandbox.records(entity)) {
-    const id = String(record.id);
+    const id = String(record[key]);
     seen.add(id);
     const row = rows.get(id);
     if (!row) {
       missing.push(id);
       continue;
     }
-    for (const [key, value] of Object.entries(record)) {
-      if (key === 'custom_fields') continue;
-      const type = types.get(key);
+    const flat = record.custom_fields === undefined ? flatCustomValues(record, fields) : undefined;
+    for (const [name, value] of Object.entries(record)) {
+      if (name === 'custom_fields' || flat?.keys.has(name)) continue;
+      const type = types.get(name);
       if (type === undefined) {
-        if (value !== null) mismatches.push({ table, id, column: key, expected: value, actual: '<no column>' });
+        if (value !== null) mismatches.push({ table, id, column: name, expected: value, actual: '<no column>' });
         continue;
       }
-      check(id, key, expectedFor(value, type), row[key]);
+      check(id, name, expectedFor(value, type), row[name]);
     }
-    const custom = (record.custom_fields ?? {}) as Record<string, Json>;
+    const custom = (flat?.values ?? record.custom_fields ?? {}) as Record<string, Json>;
     for (const field of fields) {
       const value = custom[field.field_code] ?? null;
       const columns = columnMap.get(field.field_code);
@@ -228,6 +278,7 @@ export async function compareEntity(
     const deletedAt = row._deleted_at ?? null;
     check(id, '_deleted_at', deleted ? normaliseTimestamp(String(record.update_time)) : null, deletedAt);
   }
-  const extra = [...rows.keys()].filter((id) => !seen.has(id));
+  // Rows Pipedrive no longer lists are expected only as deleted ones.
+  const extra = [...rows.keys()].filter((id) => !seen.has(id) && (rows.get(id)?._deleted_at ?? null) === null);
   return { mismatches, compared, missing, extra };
 }

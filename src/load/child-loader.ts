@@ -1,0 +1,150 @@
+/**
+ * Child records read per batch of parents (deal products: `GET /api/v2/deals/products?deal_ids=`
+ * with up to 100 deal ids), never one call per parent.
+ *
+ * The parents to visit are the rows of the parent table changed since this stream's bookmark,
+ * read from the warehouse, not kept in memory from the parent streams: a crash between the
+ * parents' commit and the children's leaves the work findable, so nothing is lost. The bookmark
+ * is `{"update_time": T, "ids": [...]}`: the newest parent update_time visited and the parents
+ * visited at exactly T (Pipedrive times have one-second resolution, so another parent may still
+ * arrive at T later; it is visited then, and the ones already visited are not paid for twice).
+ *
+ * Each parent batch's children are complete, so a child row of those parents that was not
+ * returned has gone: it gets `_deleted_at` in the same transaction as the upsert and bookmark.
+ */
+import type { SqlParam, WarehouseSession } from '../../adapters/types.js';
+import type { ChildRead, StreamDefinition } from '../pipedrive/catalog.js';
+import { paginate } from '../pipedrive/paginate.js';
+import { RowBatch } from './batch.js';
+import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
+import { finishStats } from './stream-loader.js';
+
+interface ChildBookmark {
+  readonly update_time: string;
+  readonly ids: readonly (string | number)[];
+}
+
+interface Parent {
+  readonly id: string | number;
+  readonly updateTime: string;
+}
+
+const PARENTS_PER_QUERY = 1000;
+const EPOCH = '1970-01-01T00:00:00Z';
+
+export function parseChildBookmark(raw: string | undefined): ChildBookmark | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(raw) as Partial<ChildBookmark>;
+    if (typeof parsed.update_time === 'string' && Array.isArray(parsed.ids)) return { update_time: parsed.update_time, ids: parsed.ids };
+  } catch {
+    // fall through: an unreadable bookmark means "visit every parent again", which is safe
+  }
+  return undefined;
+}
+
+/** Parents changed since the bookmark, oldest first, in pages of PARENTS_PER_QUERY (keyset). */
+async function* changedParents(context: LoadContext, child: ChildRead, since: ChildBookmark | undefined): AsyncGenerator<Parent> {
+  const { dialect } = context.warehouse;
+  const q = (name: string): string => dialect.quoteIdentifier(name);
+  const p = (index: number): string => dialect.parameter(index);
+  const ts = `CAST(${p(1)} AS ${dialect.nativeType('timestamp')})`;
+  const table = dialect.qualify({ schema: context.schema, name: child.parentTable });
+  const skip = new Set((since?.ids ?? []).map(String));
+  let afterTime = since?.update_time ?? EPOCH;
+  let afterId: SqlParam | undefined;
+  for (;;) {
+    const keyset = afterId === undefined ? `${q('update_time')} >= ${ts}` : `(${q('update_time')} > ${ts} OR (${q('update_time')} = ${ts} AND ${q('id')} > ${p(2)}))`;
+    const rows = await context.warehouse.query(
+      `SELECT ${q('id')}, ${q('update_time')} FROM ${table} WHERE ${keyset} ORDER BY ${q('update_time')}, ${q('id')} LIMIT ${PARENTS_PER_QUERY}`,
+      afterId === undefined ? [afterTime] : [afterTime, afterId],
+    );
+    for (const row of rows) {
+      const parent = { id: row['id'] as string | number, updateTime: String(row['update_time']) };
+      if (!(parent.updateTime === since?.update_time && skip.has(String(parent.id)))) yield parent;
+    }
+    const last = rows.at(-1);
+    if (rows.length < PARENTS_PER_QUERY || last === undefined) return;
+    afterTime = String(last['update_time']);
+    afterId = last['id'] as SqlParam;
+  }
+}
+
+export async function loadChildren(context: LoadContext, stream: StreamDefinition & { children: ChildRead }): Promise<void> {
+  const { children: child } = stream;
+  const model = modelOf(context, stream.table);
+  const stats = context.statsFor(stream.name, stream.table);
+  const started = Date.now();
+  const since = parseChildBookmark(context.bookmarks.get(stream.name));
+  let bookmark: ChildBookmark | undefined = since;
+  context.reporter.info('stream_started', `${stream.name}: reading the children of ${child.parentTable} changed since ${since?.update_time ?? 'the start'}`, {
+    stream: stream.name,
+  });
+  try {
+    let parents: Parent[] = [];
+    const visit = async (): Promise<void> => {
+      if (parents.length === 0) return;
+      const ids = parents.map((parent) => parent.id);
+      const batch = new RowBatch({ ...context.batch, maxRows: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER });
+      for await (const page of paginate(context.pipedrive, stream, { [child.param]: ids.join(',') })) {
+        stats.pages += 1;
+        for (const record of page.records) batch.add(withSystemColumns(context, model.shape(record)));
+      }
+      stats.records += batch.size;
+      const newest = parents.at(-1)?.updateTime ?? EPOCH;
+      const sameSecond = parents.filter((parent) => parent.updateTime === newest).map((parent) => parent.id);
+      const carried = bookmark?.update_time === newest ? bookmark.ids : [];
+      bookmark = { update_time: newest, ids: [...carried, ...sameSecond] };
+      const saved = JSON.stringify(bookmark);
+      await commitBatch(context, stats, model, batch.take(), stream, async (session) => {
+        stats.deleted += await markGoneChildren(context, session, stream.table, child, ids);
+        await context.store.saveBookmark(session, stream.name, saved, context.loadId);
+      });
+      parents = [];
+    };
+    for await (const parent of changedParents(context, child, since)) {
+      parents.push(parent);
+      if (parents.length >= child.batchSize) {
+        await visit();
+        if (context.shouldStop()) {
+          stats.status = 'stopped';
+          return;
+        }
+      }
+    }
+    await visit();
+    stats.status = 'loaded';
+  } catch (error) {
+    stats.status = 'failed';
+    throw error;
+  } finally {
+    finishStats(context, stream, stats, started);
+  }
+}
+
+/** Child rows of the visited parents that this run did not write have gone from Pipedrive. */
+async function markGoneChildren(
+  context: LoadContext,
+  session: WarehouseSession,
+  table: string,
+  child: ChildRead,
+  parentIds: readonly (string | number)[],
+): Promise<number> {
+  const { dialect } = context.warehouse;
+  const q = (name: string): string => dialect.quoteIdentifier(name);
+  // Placeholders from `first`: the load id, then the parent ids.
+  const where = (first: number): string =>
+    `${q('_deleted_at')} IS NULL AND ${q('_load_id')} <> ${dialect.parameter(first)} AND ${q(child.foreignKey)} IN (` +
+    parentIds.map((_, index) => dialect.parameter(first + 1 + index)).join(', ') +
+    ')';
+  const target = dialect.qualify({ schema: context.schema, name: table });
+  const [counted] = await session.query(`SELECT COUNT(*) AS ${q('gone')} FROM ${target} WHERE ${where(1)}`, [context.loadId, ...parentIds]);
+  const gone = Number(counted?.['gone'] ?? 0);
+  if (gone > 0) {
+    await session.execute(
+      `UPDATE ${target} SET ${q('_deleted_at')} = CAST(${dialect.parameter(1)} AS ${dialect.nativeType('timestamp')}) WHERE ${where(2)}`,
+      [context.loadedAt, context.loadId, ...parentIds],
+    );
+  }
+  return gone;
+}

@@ -1,0 +1,115 @@
+/**
+ * Deletes that reach the warehouse. Pipedrive lists deleted records only for deals
+ * (`status=deleted`, `is_deleted`, which shaping turns into `_deleted_at`); everything else simply
+ * stops being listed, and merged persons and organizations lose their losing record the same way.
+ * So rows whose key the API no longer lists get `_deleted_at` set to the moment the loader noticed:
+ *
+ * - for free, whenever a run listed every record of a table anyway (full streams, field metadata,
+ *   first reads without a bookmark);
+ * - by a key scan of the table's streams on the `--reconcile-deletes` cadence (default daily),
+ *   which costs what a full read costs: pages × cost per page (README.md#deletes).
+ *
+ * The comparison runs in the warehouse: the listed keys go into a staging table and one UPDATE
+ * anti-joins against it. Rows already marked keep their first `_deleted_at`; a row listed again
+ * (restored in Pipedrive) is cleared by its next upsert.
+ */
+import type { WarehouseSession } from '../../adapters/types.js';
+import type { StreamDefinition } from '../pipedrive/catalog.js';
+import { paginate } from '../pipedrive/paginate.js';
+import type { ColumnSpec, Row, TableRef } from '../schema/types.js';
+import { modelOf, type LoadContext } from './context.js';
+import { finishStats } from './stream-loader.js';
+
+export type ReconcileMode = 'always' | 'daily' | 'never';
+export const RECONCILE_MODES: readonly ReconcileMode[] = ['always', 'daily', 'never'];
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The `_loader_state` key remembering when a table's deletes were last reconciled. */
+export function reconciledKey(table: string): string {
+  return `${table}#deletes_reconciled`;
+}
+
+/** Whether a key scan is due for a table whose deletes were last reconciled at `last`. */
+export function reconcileDue(mode: ReconcileMode, last: string | undefined, now: Date): boolean {
+  if (mode === 'never') return false;
+  if (mode === 'always' || last === undefined) return true;
+  const lastMs = Date.parse(last);
+  return Number.isNaN(lastMs) || now.getTime() - lastMs >= DAY_MS;
+}
+
+/**
+ * Marks rows of `table` whose key is not in `keys` as deleted, and remembers that the table was
+ * reconciled, in one transaction. Returns the number of rows newly marked.
+ */
+export async function markMissing(context: LoadContext, table: string, keys: readonly unknown[]): Promise<number> {
+  const { warehouse, schema } = context;
+  const { dialect } = warehouse;
+  const write = context.sync.writePlan(modelOf(context, table));
+  const keyName = write.primaryKey[0];
+  const keyColumn = write.columns.find((column) => column.name === keyName);
+  if (keyName === undefined || keyColumn === undefined || write.primaryKey.length !== 1) {
+    throw new Error(`deletes need a single-column primary key on ${table}`);
+  }
+  const columns: ColumnSpec[] = [keyColumn];
+  const rows: Row[] = keys.map((key) => ({ [keyName]: key as Row[string] }));
+  const target: TableRef = { schema, name: table };
+  const q = (name: string): string => dialect.quoteIdentifier(name);
+  const mark = async (session: WarehouseSession, staging: TableRef): Promise<number> => {
+    const missing =
+      `t.${q('_deleted_at')} IS NULL AND NOT EXISTS ` +
+      `(SELECT 1 FROM ${dialect.qualify(staging)} AS s WHERE s.${q(keyName)} = t.${q(keyName)})`;
+    const [counted] = await session.query(`SELECT COUNT(*) AS ${q('missing')} FROM ${dialect.qualify(target)} AS t WHERE ${missing}`);
+    const marked = Number(counted?.['missing'] ?? 0);
+    if (marked > 0) {
+      await session.execute(
+        `UPDATE ${dialect.qualify(target)} AS t SET ${q('_deleted_at')} = CAST(${dialect.parameter(1)} AS ${dialect.nativeType('timestamp')}) WHERE ${missing}`,
+        [context.loadedAt],
+      );
+    }
+    await session.execute(`DROP TABLE ${dialect.qualify(staging)}`);
+    await context.store.saveBookmark(session, reconciledKey(table), context.loadedAt, context.loadId);
+    return marked;
+  };
+  return context.writes.run(async () => {
+    if (dialect.capabilities.ddlInTransaction) {
+      return warehouse.transaction(async (session) => mark(session, await session.writeStaging(target, columns, rows)));
+    }
+    const staging = await warehouse.writeStaging(target, columns, rows);
+    return warehouse.transaction((session) => mark(session, staging));
+  });
+}
+
+/**
+ * Lists the keys of every record the table's streams return (the same requests as a full read,
+ * nothing written but the anti-join), charged to a stats row of its own: `<table> deletes`.
+ */
+export async function scanAndMark(context: LoadContext, table: string, streams: readonly StreamDefinition[]): Promise<number> {
+  const name = `${table} deletes`;
+  const stats = context.statsFor(name, table);
+  const started = Date.now();
+  const keys: unknown[] = [];
+  try {
+    for (const stream of streams) {
+      const keyField = stream.primaryKey[0] ?? 'id';
+      // Default (id) order and no filter: every record listed once.
+      for await (const page of paginate(context.pipedrive, { ...stream, name })) {
+        stats.pages += 1;
+        for (const record of page.records) keys.push(record[keyField]);
+        if (context.shouldStop()) {
+          stats.status = 'stopped';
+          return 0;
+        }
+      }
+    }
+    stats.records = keys.length;
+    const marked = await markMissing(context, table, keys);
+    stats.deleted += marked;
+    stats.status = 'loaded';
+    return marked;
+  } catch (error) {
+    stats.status = 'failed';
+    throw error;
+  } finally {
+    finishStats(context, { ...streams[0]!, name }, stats, started);
+  }
+}

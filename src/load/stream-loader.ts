@@ -1,0 +1,137 @@
+/**
+ * Loads one stream: pages → shaped rows → batches → commits, each batch with its bookmark.
+ *
+ * - incremental: each batch commits the newest update_time it holds, so a crash resumes after it.
+ * - newest_first: pages arrive newest first, so no batch alone proves everything newer was read;
+ *   the bookmark (the newest update_time seen) commits with the last batch only.
+ * - full: no bookmark.
+ *
+ * When the read lists every record (a full stream, or a first read without a bookmark) the primary
+ * keys seen are kept, so rows that are no longer listed can be marked deleted (deletes.ts).
+ */
+import { isLoaderError, SourceTerminalError } from '../errors.js';
+import type { StreamDefinition } from '../pipedrive/catalog.js';
+import { RowBatch } from './batch.js';
+import { BackgroundCommits } from './background-commits.js';
+import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
+import { readStream } from './stream-reader.js';
+import type { StreamStats } from './summary.js';
+
+export interface StreamOutcome {
+  /** Every record the API lists was read (no bookmark filter, not stopped, not skipped). */
+  readonly complete: boolean;
+  /** Primary keys read, when `complete`. */
+  readonly keys: readonly unknown[];
+}
+
+/** Statuses that mean "your plan or add-ons do not include this", not a failure. */
+const NOT_AVAILABLE = new Set([402, 403, 404]);
+
+export function listsEverything(stream: StreamDefinition, bookmark: string | undefined): boolean {
+  return stream.replication === 'full' || bookmark === undefined;
+}
+
+export async function loadStream(
+  context: LoadContext,
+  stream: StreamDefinition,
+  bookmark: string | undefined,
+): Promise<StreamOutcome> {
+  const { reporter, pipedrive } = context;
+  const model = modelOf(context, stream.table);
+  const stats = context.statsFor(stream.name, stream.table);
+  const started = Date.now();
+  const batch = new RowBatch(context.batch);
+  const key = stream.replicationKey;
+  const keyColumn = stream.primaryKey[0] ?? 'id';
+  const collect = listsEverything(stream, bookmark);
+  const keys: unknown[] = [];
+  const savesBookmarkPerBatch = stream.replication === 'incremental';
+  let newest: string | undefined;
+  let stopped = false;
+  const commits = new BackgroundCommits();
+  const flush = (last: boolean): void => {
+    if (batch.size === 0 && !(last && newest !== undefined && stream.replication === 'newest_first')) return;
+    const rows = batch.take();
+    const saveBookmark = savesBookmarkPerBatch || (last && stream.replication === 'newest_first') ? newest : undefined;
+    commits.start(() =>
+      commitBatch(context, stats, model, rows, stream, async (session) => {
+        if (saveBookmark !== undefined) await context.store.saveBookmark(session, stream.name, saveBookmark, context.loadId);
+      }),
+    );
+  };
+  reporter.info('stream_started', `${stream.name}: reading${bookmark && stream.replication !== 'full' ? ` changes since ${bookmark}` : ' everything'}`, {
+    stream: stream.name,
+  });
+  try {
+    for await (const page of readStream(pipedrive, stream, bookmark)) {
+      stats.pages += 1;
+      for (const record of page.records) {
+        const row = withSystemColumns(context, model.shape(record));
+        const value = key === undefined ? undefined : row[key];
+        if (typeof value === 'string' && (newest === undefined || value > newest)) newest = value;
+        if (collect) keys.push(row[keyColumn]);
+        batch.add(row);
+        stats.records += 1;
+      }
+      const seconds = (Date.now() - started) / 1000;
+      reporter.progress(
+        `${stream.name}: ${stats.records.toLocaleString('en-US')} records, ${stats.pages} pages, ` +
+          `${Math.round(stats.records / Math.max(seconds, 0.001)).toLocaleString('en-US')} records/s`,
+      );
+      if (batch.isFull()) {
+        await commits.settle(); // the previous batch is committed: at most one in flight
+        flush(false);
+        if (context.shouldStop()) {
+          stopped = true;
+          break;
+        }
+      }
+    }
+    if (!stopped) flush(true);
+    await commits.settle();
+    stats.status = stopped ? 'stopped' : 'loaded';
+    return { complete: collect && !stopped, keys: collect && !stopped ? keys : [] };
+  } catch (error) {
+    await commits.settle().catch(() => undefined);
+    if (stream.requires !== undefined && error instanceof SourceTerminalError && NOT_AVAILABLE.has(error.status) && stats.records === 0) {
+      stats.status = 'skipped';
+      reporter.info('stream_skipped', `${stream.name}: not available to this company (needs ${stream.requires}); skipped.`, {
+        stream: stream.name,
+      });
+      return { complete: false, keys: [] };
+    }
+    // Whatever was read before a source failure is valid: commit it (an incremental stream with
+    // its bookmark, so the rerun starts after it). Best effort: the source failure is what gets
+    // reported. After a warehouse failure nothing more is written.
+    if (isLoaderError(error) && !error.name.startsWith('Warehouse')) {
+      flush(false);
+      await commits.settle().catch(() => undefined);
+    }
+    stats.status = 'failed';
+    throw error;
+  } finally {
+    finishStats(context, stream, stats, started);
+  }
+}
+
+export function finishStats(context: LoadContext, stream: StreamDefinition, stats: StreamStats, started: number): void {
+  stats.seconds = (Date.now() - started) / 1000;
+  const usage = context.pipedrive.usage.byStream().get(stream.name);
+  stats.requests = usage?.requests ?? 0;
+  stats.tokens = usage?.tokens ?? 0;
+  context.reporter.clearProgress();
+  if (stats.status === 'skipped') return;
+  context.reporter.info(
+    'stream_finished',
+    `${stream.name}: ${stats.records} records (${stats.inserted} new, ${stats.updated} updated), ` +
+      `${stats.requests} requests, ${stats.tokens} tokens, ${stats.seconds.toFixed(1)}s`,
+    {
+      stream: stream.name,
+      rows: stats.records,
+      requests: stats.requests,
+      tokens: stats.tokens,
+      duration: Number(stats.seconds.toFixed(3)),
+      load_id: context.loadId,
+    },
+  );
+}

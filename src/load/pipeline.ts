@@ -27,7 +27,7 @@ import { commitBatch, withSystemColumns, type LoadContext } from './context.js';
 import { markMissing, reconciledKey, reconcileDue, scanAndMark, type ReconcileMode } from './deletes.js';
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
 import { SerialQueue } from './serial.js';
-import { loadStream, type StreamOutcome } from './stream-loader.js';
+import { loadStream, recentlyUnavailable, type StreamOutcome } from './stream-loader.js';
 import { newStreamStats, type RunStatus, type RunSummary, type StreamStats } from './summary.js';
 
 /** Streams read at once by default: enough to overlap page latency, few enough to stay fair. */
@@ -152,6 +152,11 @@ export class LoadPipeline {
       const task = Promise.all(after.map((name) => done.get(name))).then(() =>
         pool.run(async () => {
           if (context.shouldStop()) return;
+          if (!this.options.fullRefresh && recentlyUnavailable(context, stream, this.now())) {
+            context.statsFor(stream.name, stream.table).status = 'skipped';
+            context.reporter.info('stream_skipped', `${stream.name}: not available to this company a day ago (needs ${stream.requires}); skipped.`, { stream: stream.name });
+            return;
+          }
           if (stream.children) await this.loadChildStream(context, stream as StreamDefinition & { children: ChildRead });
           else outcomes.set(stream.name, await loadStream(context, stream, bookmarkOf(stream)));
         }),

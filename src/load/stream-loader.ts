@@ -27,6 +27,18 @@ export interface StreamOutcome {
 /** Statuses that mean "your plan or add-ons do not include this", not a failure. */
 const NOT_AVAILABLE = new Set([402, 403, 404]);
 
+/** The `_loader_state` key remembering when a stream's add-on was found missing. */
+export function unavailableKey(stream: string): string {
+  return `${stream}#unavailable_since`;
+}
+
+/** A stream found unavailable less than a day ago is not asked again yet. */
+export function recentlyUnavailable(context: LoadContext, stream: StreamDefinition, now: Date): boolean {
+  if (stream.requires === undefined) return false;
+  const since = Date.parse(context.bookmarks.get(unavailableKey(stream.name)) ?? '');
+  return !Number.isNaN(since) && now.getTime() - since < 24 * 60 * 60 * 1000;
+}
+
 export function listsEverything(stream: StreamDefinition, bookmark: string | undefined): boolean {
   return stream.replication === 'full' || bookmark === undefined;
 }
@@ -95,9 +107,13 @@ export async function loadStream(
     await commits.settle().catch(() => undefined);
     if (stream.requires !== undefined && error instanceof SourceTerminalError && NOT_AVAILABLE.has(error.status) && stats.records === 0) {
       stats.status = 'skipped';
-      reporter.info('stream_skipped', `${stream.name}: not available to this company (needs ${stream.requires}); skipped.`, {
+      reporter.info('stream_skipped', `${stream.name}: not available to this company (needs ${stream.requires}); skipped, asked again in a day.`, {
         stream: stream.name,
       });
+      // Remembered for a day, so an unchanged company does not pay for the same refusal every run.
+      await context.writes.run(() =>
+        context.warehouse.transaction((session) => context.store.saveBookmark(session, unavailableKey(stream.name), context.loadedAt, context.loadId)),
+      );
       return { complete: false, keys: [] };
     }
     // Whatever was read before a source failure is valid: commit it (an incremental stream with

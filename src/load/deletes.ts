@@ -110,6 +110,7 @@ export async function scanAndMark(context: LoadContext, table: string, streams: 
     stats.status = 'failed';
     throw error;
   } finally {
-    finishStats(context, { ...streams[0]!, name }, stats, started);
+    const [first] = streams;
+    if (first) finishStats(context, { ...first, name }, stats, started);
   }
 }

@@ -139,7 +139,7 @@ export function finishStats(context: LoadContext, stream: StreamDefinition, stat
   if (stats.status === 'skipped') return;
   context.reporter.info(
     'stream_finished',
-    `${stream.name}: ${stats.records} records (${stats.inserted} new, ${stats.updated} updated), ` +
+    `${stream.name}: ${stats.records} records (${stats.inserted} new, ${stats.updated} updated, ${stats.deleted} marked deleted), ` +
       `${stats.requests} requests, ${stats.tokens} tokens, ${stats.seconds.toFixed(1)}s`,
     {
       stream: stream.name,

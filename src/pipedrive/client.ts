@@ -2,9 +2,10 @@
  * A thin Pipedrive REST client on Node's global `fetch`. The official SDK is not used because it
  * hides response headers (needed for rate-limit pacing) and raw envelopes (needed for paging).
  *
- * Each `get` goes: shared pause (headers, bursts, Cloudflare) → client-side rolling-window
- * limiter → token ledger (and the --max-tokens cap) → fetch with a timeout → interpret the
- * response → on failure, ask the RetryPolicy whether to wait and retry or throw a typed error.
+ * Each `get` goes: client-side rolling-window limiter (which also honours the shared pause from
+ * headers, bursts and Cloudflare) → token ledger (and the --max-tokens cap) → fetch with a
+ * timeout → release the limiter slot → interpret the response → on failure, ask the RetryPolicy
+ * whether to wait and retry or throw a typed error. Every attempt, retries included, takes a slot.
  *
  * The token lives in a private field and is sent only in the `x-api-token` header: never in the
  * URL, never in an error, event or log. Text we do not control (Pipedrive error bodies, fetch
@@ -17,13 +18,12 @@ import { describeFailure, maxTokensError, type AttemptFailure, type RequestLabel
 import { DEFAULT_WINDOW_MS, HeaderPacer, RollingWindowLimiter, type RateLimitHeaders } from './rate-limiter.js';
 import { errorCode, sanitizeError } from './redact.js';
 import { interpretResponse, type AttemptResult, type Envelope } from './response.js';
-import { normalizeBaseUrl, validToken } from './settings.js';
+import { DEFAULT_REQUESTS_PER_2S, normalizeBaseUrl, validToken } from './settings.js';
 import { NO_RETRIES_YET, RetryPolicy, type RetryCounts, type RetryPolicyOptions, type WaitReason } from './retry.js';
 import { UNSCOPED_STREAM, UsageLedger } from './usage.js';
 
 export const DEFAULT_BASE_URL = 'https://api.pipedrive.com';
-/** Pipedrive's Lite plan allows 20 requests per rolling 2 s per API token. */
-export const DEFAULT_REQUESTS_PER_2S = 20;
+export { DEFAULT_REQUESTS_PER_2S };
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
 export type { Envelope } from './response.js';
@@ -101,7 +101,6 @@ export class PipedriveClient {
   private readonly maxTokens: number | undefined;
   private readonly onRequest: ((event: RequestEvent) => void) | undefined;
   private readonly onWait: ((event: WaitEvent) => void) | undefined;
-  private inFlight = 0;
   /**
    * Set once Pipedrive says the daily budget is spent: every later request would be refused too,
    * and hammering a 429ing API is what earns a Cloudflare block, so later calls fail at once.
@@ -125,8 +124,12 @@ export class PipedriveClient {
       throw new ConfigurationError(`the maximum number of attempts must be a whole number of at least 1, got ${maxAttempts}`);
     }
     this.policy = new RetryPolicy({ ...options.retry, maxAttempts, random: options.random ?? Math.random });
-    this.limiter = new RollingWindowLimiter(perWindow, this.now, this.sleep, DEFAULT_WINDOW_MS);
     this.pacer = new HeaderPacer(this.now, this.sleep, DEFAULT_WINDOW_MS);
+    // The shared pause is checked where slots are granted, in queue order: a caller already
+    // queued for a slot when a 429 arrives waits too, instead of sending into a full window.
+    this.limiter = new RollingWindowLimiter(perWindow, this.now, this.sleep, DEFAULT_WINDOW_MS, {
+      pausedFor: () => this.pacer.remainingMs(),
+    });
     this.onRequest = options.onRequest;
     this.onWait = options.onWait;
   }
@@ -142,18 +145,16 @@ export class PipedriveClient {
     const cost = tokenCost(api, 'GET', path);
     let counts: RetryCounts = NO_RETRIES_YET;
     for (let attempt = 1; ; attempt++) {
-      await this.pacer.wait((ms) => this.emitWait('pacing', ms, call));
-      await this.limiter.acquire((ms) => this.emitWait('pacing', ms, call));
-      // Checked after the waits: another caller may have hit the daily limit meanwhile.
-      if (this.budgetSpentMessage !== undefined) throw new BudgetExhaustedError(this.budgetSpentMessage);
-      this.charge(call.stream, cost, label);
-      const started = this.now();
-      this.inFlight += 1;
+      const release = await this.limiter.acquire((ms) => this.emitWait('pacing', ms, call));
       let result: AttemptResult;
+      const started = this.now();
       try {
+        // Checked after the waits: another caller may have hit the daily limit meanwhile.
+        if (this.budgetSpentMessage !== undefined) throw new BudgetExhaustedError(this.budgetSpentMessage);
+        this.charge(call.stream, cost, label);
         result = await this.attempt(url);
       } finally {
-        this.inFlight -= 1;
+        release();
       }
       if (result.rateLimit) this.learn(result.rateLimit);
       this.onRequest?.({
@@ -196,7 +197,7 @@ export class PipedriveClient {
   }
 
   private learn(rateLimit: RateLimitHeaders): void {
-    this.pacer.observe(rateLimit, this.inFlight);
+    this.pacer.observe(rateLimit, this.limiter.inFlight);
     if (rateLimit.limit !== undefined) this.limiter.lowerLimit(rateLimit.limit);
   }
 

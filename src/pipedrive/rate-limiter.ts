@@ -1,8 +1,8 @@
 /**
  * Two cooperating throttles, both shared by every concurrent caller of one client:
  *
- * - `RollingWindowLimiter` is the client-side guard: at most N requests start in any rolling
- *   window (Pipedrive's burst limit is per token, N per 2 s; Lite = 20).
+ * - `RollingWindowLimiter` is the client-side guard: at most N requests in any rolling window
+ *   (Pipedrive's burst limit is per token, N per 2 s; Lite = 20).
  * - `HeaderPacer` listens to Pipedrive's own `x-ratelimit-remaining` / `x-ratelimit-reset`
  *   headers, which also see other integrations using the same token, and pauses everyone when
  *   the window is (nearly) used up, so that a 429 is the exception rather than routine.
@@ -12,30 +12,62 @@
 
 export type Sleep = (ms: number) => Promise<void>;
 export type Now = () => number;
+/** Ends a granted request's occupancy of the window; call it once the response (or failure) is in. */
+export type Release = () => void;
 
 export const DEFAULT_WINDOW_MS = 2_000;
 
+interface Grant {
+  /** When the request's response or failure came back; undefined while it is on the wire. */
+  finishedAt: number | undefined;
+}
+
+export interface LimiterOptions {
+  /** Milliseconds every caller must still wait (a shared pause, e.g. HeaderPacer.remainingMs). */
+  readonly pausedFor?: () => number;
+}
+
+/**
+ * Pipedrive counts a request in the window of the moment it *arrives*, which we cannot see: it is
+ * somewhere between sending and the response. So a granted request occupies a slot from the
+ * moment it is sent until one window after its response came back. Counting from the send time
+ * alone is not enough: a slow request granted at t=0 that arrives at t=0.3 s and a fast one
+ * granted at t=2.0 s that arrives at t=2.01 s would share Pipedrive's window, one request too
+ * many, and at full speed that happens on about every window boundary.
+ *
+ * Slots are granted first come, first served (one FIFO queue), so concurrent streams share the
+ * limit fairly and none starves.
+ */
 export class RollingWindowLimiter {
-  /** Start times of the requests granted in the current window, oldest first. */
-  private readonly grants: number[] = [];
+  /** Granted requests still occupying the window, in grant order. */
+  private grants: Grant[] = [];
   /** Callers queue here so that slots are granted first come, first served. */
-  private queue: Promise<void> = Promise.resolve();
+  private queue: Promise<unknown> = Promise.resolve();
   private currentLimit: number;
+  private released: { promise: Promise<void>; resolve: () => void } = newSignal();
+  private readonly pausedFor: () => number;
 
   constructor(
     limit: number,
     private readonly now: Now,
     private readonly sleep: Sleep,
     readonly windowMs: number = DEFAULT_WINDOW_MS,
+    options: LimiterOptions = {},
   ) {
     if (!Number.isInteger(limit) || limit < 1) {
       throw new RangeError(`requests per window must be a positive integer, got ${limit}`);
     }
     this.currentLimit = limit;
+    this.pausedFor = options.pausedFor ?? (() => 0);
   }
 
   get limit(): number {
     return this.currentLimit;
+  }
+
+  /** Requests on the wire right now (granted, not yet released). */
+  get inFlight(): number {
+    return this.grants.filter((grant) => grant.finishedAt === undefined).length;
   }
 
   /**
@@ -46,29 +78,60 @@ export class RollingWindowLimiter {
     if (Number.isInteger(limit) && limit >= 1 && limit < this.currentLimit) this.currentLimit = limit;
   }
 
-  /** Resolves when the caller may start a request; `onWait` is told about each wait first. */
-  acquire(onWait?: (ms: number) => void): Promise<void> {
+  /**
+   * Resolves when the caller may send a request, with the function that ends its occupancy
+   * (call it when the response or failure arrived). `onWait` is told about each timed wait first.
+   */
+  acquire(onWait?: (ms: number) => void): Promise<Release> {
     const turn = this.queue.then(() => this.takeSlot(onWait));
     // A failing onWait must not jam the queue for everyone behind it.
     this.queue = turn.catch(() => undefined);
     return turn;
   }
 
-  private async takeSlot(onWait?: (ms: number) => void): Promise<void> {
+  private async takeSlot(onWait?: (ms: number) => void): Promise<Release> {
     for (;;) {
-      const t = this.now();
-      while (this.grants.length > 0 && (this.grants[0] ?? 0) <= t - this.windowMs) this.grants.shift();
-      if (this.grants.length < this.currentLimit) {
-        this.grants.push(t);
-        return;
+      const paused = this.pausedFor();
+      if (paused > 0) {
+        onWait?.(paused);
+        await this.sleep(paused);
+        continue;
       }
-      // The window is full: wait until the request that fills the window's oldest slot ages out.
-      const blocking = this.grants[this.grants.length - this.currentLimit] ?? t;
-      const wait = blocking + this.windowMs - t;
+      const t = this.now();
+      this.grants = this.grants.filter((g) => g.finishedAt === undefined || g.finishedAt > t - this.windowMs);
+      if (this.grants.length < this.currentLimit) {
+        const grant: Grant = { finishedAt: undefined };
+        this.grants.push(grant);
+        return () => this.finish(grant);
+      }
+      // The window is full. A finished request frees its slot one window after it finished; a
+      // release happening meanwhile frees one only later still, so the earliest expiry is the
+      // next chance. With every slot on the wire, the next release is.
+      const expiries = this.grants.flatMap((g) => (g.finishedAt === undefined ? [] : [g.finishedAt + this.windowMs]));
+      if (expiries.length === 0) {
+        await this.released.promise;
+        continue;
+      }
+      const wait = Math.min(...expiries) - t;
       onWait?.(wait);
       await this.sleep(wait);
     }
   }
+
+  private finish(grant: Grant): void {
+    if (grant.finishedAt !== undefined) return;
+    grant.finishedAt = this.now();
+    const { resolve } = this.released;
+    this.released = newSignal();
+    resolve();
+  }
+}
+
+/** A one-shot signal: a promise and the function that resolves it (the next release). */
+function newSignal(): { promise: Promise<void>; resolve: () => void } {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }
 
 export interface RateLimitHeaders {
@@ -120,6 +183,11 @@ export class HeaderPacer {
   observe(headers: RateLimitHeaders, othersInFlight: number): void {
     if (headers.remaining === undefined) return;
     if (headers.remaining <= othersInFlight) this.pauseFor(resetDelayMs(headers, this.windowMs));
+  }
+
+  /** How long callers must still wait; 0 when no pause is in force. */
+  remainingMs(): number {
+    return Math.max(0, this.pausedUntil - this.now());
   }
 
   /** Makes every caller wait at least `ms` from now (used for bursts and Cloudflare blocks too). */

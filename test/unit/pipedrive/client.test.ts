@@ -7,7 +7,7 @@ import {
   SourceTransientError,
 } from '../../../src/errors.js';
 import { PipedriveClient, normalizeBaseUrl, type RequestEvent, type WaitEvent } from '../../../src/pipedrive/client.js';
-import { TOKEN, json, makeClient, ok, rejectionOf, text, type Responder } from './fakes.js';
+import { TOKEN, VirtualClock, json, makeClient, ok, rejectionOf, seededRandom, text, worstCaseInWindow, type Responder } from './fakes.js';
 
 const deals = (): Response => ok([{ id: 1 }], { next_cursor: null });
 
@@ -284,6 +284,44 @@ describe('PipedriveClient pacing', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+
+  it('concurrent streams against a strict server window with uneven latency: no 429, every page read', async () => {
+    // The server counts a request when it arrives, after a random uplink delay; a limiter that
+    // counted only send times would collide with it at the window boundaries.
+    const clock = new VirtualClock();
+    const random = seededRandom(7);
+    const limit = 5;
+    const arrivals: number[] = [];
+    const served: { sent: number; answered: number }[] = [];
+    let rejected = 0;
+    const fetchImpl = (async () => {
+      const sent = clock.now();
+      await clock.sleep(Math.floor(random() * 400));
+      const arrived = clock.now();
+      const inWindow = arrivals.filter((a) => a > arrived - 2000).length;
+      await clock.sleep(Math.floor(random() * 400));
+      served.push({ sent, answered: clock.now() });
+      if (inWindow >= limit) {
+        rejected += 1;
+        return json({ success: false, error: 'Request over limit' }, 429, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' });
+      }
+      arrivals.push(arrived);
+      return deals();
+    }) as typeof fetch;
+    const client = new PipedriveClient({ apiToken: TOKEN, requestsPer2s: limit, fetch: fetchImpl, now: clock.now, sleep: clock.sleep });
+    const stream = async (name: string, pages: number): Promise<void> => {
+      for (let page = 0; page < pages; page++) await client.get('v2', '/deals', { cursor: `${name}-${page}` }, { stream: name });
+    };
+    await clock.run(Promise.all([stream('deals', 12), stream('persons', 9), stream('activities', 15), stream('products', 2)]));
+    expect(rejected).toBe(0);
+    expect(Object.fromEntries([...client.usage.byStream()].map(([name, usage]) => [name, usage.requests]))).toEqual({
+      deals: 12,
+      persons: 9,
+      activities: 15,
+      products: 2,
+    });
+    expect(worstCaseInWindow(served, 2000)).toBeLessThanOrEqual(limit);
   });
 
   it('lowers its limit to x-ratelimit-limit when the plan allows less', async () => {

@@ -1,6 +1,7 @@
 /**
  * Test doubles for the Pipedrive client: a simulated clock whose `sleep` advances time at once
- * (and records every wait), and a scripted `fetch` that records what it was asked.
+ * (and records every wait), a virtual clock for many concurrent sleepers, and a scripted `fetch`
+ * that records what it was asked.
  */
 import { PipedriveClient, type PipedriveClientOptions } from '../../../src/pipedrive/client.js';
 
@@ -14,6 +15,74 @@ export class FakeClock {
     this.sleeps.push(ms);
     this.t += Math.max(0, ms);
   };
+}
+
+/**
+ * Virtual time for concurrent callers: `sleep` registers a timer, and `run` lets everything that
+ * can run finish, then jumps to the earliest timer, until the work settles. Unlike FakeClock,
+ * concurrent sleeps overlap as they would on a real clock. No wall time passes, and a deadlock
+ * (nothing runnable, no timer pending) fails the test instead of hanging it.
+ */
+export class VirtualClock {
+  t = 0;
+  private timers: { at: number; seq: number; resolve: () => void }[] = [];
+  private seq = 0;
+
+  readonly now = (): number => this.t;
+
+  readonly sleep = (ms: number): Promise<void> =>
+    new Promise((resolve) => {
+      this.timers.push({ at: this.t + Math.max(0, ms), seq: this.seq++, resolve });
+    });
+
+  async run<T>(work: Promise<T>, maxSteps = 1_000_000): Promise<T> {
+    let finished = false;
+    work.then(
+      () => (finished = true),
+      () => (finished = true),
+    );
+    for (let step = 0; step < maxSteps; step++) {
+      await settleCallbacks();
+      if (finished) return work;
+      const next = this.timers.sort((a, b) => a.at - b.at || a.seq - b.seq).shift();
+      if (!next) throw new Error(`VirtualClock: deadlock at t=${this.t}: nothing can run and no timer is pending`);
+      this.t = Math.max(this.t, next.at);
+      next.resolve();
+    }
+    throw new Error(`VirtualClock: still running after ${maxSteps} timers`);
+  }
+}
+
+/** A few turns of the event loop: every promise chain that does not wait on a timer completes. */
+async function settleCallbacks(): Promise<void> {
+  for (let i = 0; i < 3; i++) await new Promise((resolve) => setImmediate(resolve));
+}
+
+/** A small seeded PRNG (mulberry32), so randomised tests are reproducible. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * The most requests a server with a rolling window could have counted at once, whatever each
+ * request's arrival time inside its [sent, answered] interval: the largest number of intervals
+ * meeting one window (s, s + windowMs]. The maximum is reached with s at some `sent − windowMs`.
+ */
+export function worstCaseInWindow(intervals: readonly { sent: number; answered: number }[], windowMs: number): number {
+  let most = 0;
+  for (const candidate of intervals) {
+    const s = candidate.sent - windowMs;
+    const meeting = intervals.filter((i) => i.sent <= s + windowMs && i.answered > s).length;
+    most = Math.max(most, meeting);
+  }
+  return most;
 }
 
 export interface RecordedCall {

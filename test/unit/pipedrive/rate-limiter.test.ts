@@ -1,99 +1,188 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   HeaderPacer,
   RollingWindowLimiter,
   parseRateLimitHeaders,
   resetDelayMs,
 } from '../../../src/pipedrive/rate-limiter.js';
-import { FakeClock } from './fakes.js';
+import { FakeClock, VirtualClock, seededRandom, worstCaseInWindow } from './fakes.js';
 
-/** True when no `windowMs`-long interval holds more than `limit` of the given start times. */
-function maxInAnyWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let most = 0;
-  for (let i = 0; i < sorted.length; i++) {
-    const start = sorted[i] ?? 0;
-    const inWindow = sorted.filter((t) => t >= start && t < start + windowMs).length;
-    most = Math.max(most, inWindow);
-  }
-  return most;
+interface Served {
+  readonly caller: number;
+  readonly sent: number;
+  readonly answered: number;
+}
+
+/** Acquires a slot, holds it for `latencyMs` of virtual time (the request on the wire), releases. */
+async function request(
+  limiter: RollingWindowLimiter,
+  clock: VirtualClock,
+  caller: number,
+  latencyMs: number,
+  served: Served[],
+): Promise<void> {
+  const release = await limiter.acquire();
+  const sent = clock.now();
+  await clock.sleep(latencyMs);
+  release();
+  served.push({ caller, sent, answered: clock.now() });
 }
 
 describe('RollingWindowLimiter', () => {
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
-  it('lets N requests through at once and makes request N+1 wait for the window to turn', async () => {
+  it('lets N instant requests through at once and makes request N+1 wait for the window to turn', async () => {
     const clock = new FakeClock();
     const limiter = new RollingWindowLimiter(3, clock.now, clock.sleep, 2000);
     const grants: number[] = [];
     for (let i = 0; i < 7; i++) {
-      await limiter.acquire();
+      const release = await limiter.acquire();
       grants.push(clock.t - 1_000_000);
+      release();
     }
     expect(grants).toEqual([0, 0, 0, 2000, 2000, 2000, 4000]);
-    expect(maxInAnyWindow(grants, 2000)).toBe(3);
   });
 
-  it('never lets N+1 concurrent callers into one window (real timers, faked)', async () => {
-    vi.useFakeTimers();
-    const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-    const limiter = new RollingWindowLimiter(20, () => Date.now(), sleep, 2000);
-    const grants: number[] = [];
-    const started = Date.now();
-    const callers = Array.from({ length: 75 }, async () => {
-      await limiter.acquire();
-      grants.push(Date.now() - started);
-    });
-    await vi.advanceTimersByTimeAsync(10_000);
-    await Promise.all(callers);
-    expect(grants).toHaveLength(75);
-    expect(maxInAnyWindow(grants, 2000)).toBe(20);
-    // 75 requests at 20 per 2 s need windows starting at 0, 2, 4 and 6 s.
-    expect(Math.max(...grants)).toBe(6000);
-  });
-
-  it('spaces requests that arrive over time by the rolling window, not fixed buckets', async () => {
-    const clock = new FakeClock();
+  it('keeps a slot taken from sending until one window after the answer (the server counts arrivals)', async () => {
+    const clock = new VirtualClock();
     const limiter = new RollingWindowLimiter(2, clock.now, clock.sleep, 2000);
-    const grants: number[] = [];
-    const take = async (): Promise<void> => {
-      await limiter.acquire();
-      grants.push(clock.t - 1_000_000);
-    };
-    await take(); // 0
-    clock.t += 1500;
-    await take(); // 1500
-    await take(); // must wait until 2000 (the first ages out)
-    await take(); // must wait until 3500
-    expect(grants).toEqual([0, 1500, 2000, 3500]);
-    expect(maxInAnyWindow(grants, 2000)).toBe(2);
+    const served: Served[] = [];
+    // Two slow requests fill the window while on the wire: the third waits for an answer (at
+    // 5 s) and then one window more, because the slow request may have arrived just before 5 s.
+    await clock.run(
+      Promise.all([request(limiter, clock, 0, 5000, served), request(limiter, clock, 1, 5000, served), request(limiter, clock, 2, 10, served)]),
+    );
+    expect(served.map((s) => [s.caller, s.sent])).toEqual([
+      [0, 0],
+      [1, 0],
+      [2, 7000],
+    ]);
   });
 
-  it('reports each wait before sleeping', async () => {
+  it('never lets concurrent callers exceed the limit in any rolling window, and every caller gets through', async () => {
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const random = seededRandom(seed);
+      const clock = new VirtualClock();
+      const limit = 2 + Math.floor(random() * 6);
+      const limiter = new RollingWindowLimiter(limit, clock.now, clock.sleep, 2000);
+      const served: Served[] = [];
+      const callers = 80;
+      const work = Array.from({ length: callers }, async (_, caller) => {
+        await clock.sleep(Math.floor(random() * 6000)); // arrivals spread over 6 s
+        // Each caller makes a few requests in a row, as a stream reads its pages.
+        for (let page = 0; page < 3; page++) await request(limiter, clock, caller, Math.floor(random() * 1500), served);
+      });
+      await clock.run(Promise.all(work));
+      expect(served).toHaveLength(callers * 3);
+      expect(worstCaseInWindow(served, 2000)).toBeLessThanOrEqual(limit);
+      // The limit is used, not just respected: the busiest window is full.
+      expect(worstCaseInWindow(served, 2000)).toBe(limit);
+    }
+  });
+
+  it('grants slots first come, first served, so streams reading page after page take turns', async () => {
+    const clock = new VirtualClock();
+    const limiter = new RollingWindowLimiter(2, clock.now, clock.sleep, 2000);
+    const order: string[] = [];
+    const stream = async (name: string, pages: number): Promise<void> => {
+      for (let page = 0; page < pages; page++) {
+        const release = await limiter.acquire();
+        order.push(name);
+        await clock.sleep(100);
+        release();
+      }
+    };
+    await clock.run(Promise.all([stream('a', 8), stream('b', 8), stream('c', 8), stream('d', 2)]));
+    expect(order).toHaveLength(26);
+    // Between two grants of one stream, each other stream is granted at most once: no stream is
+    // starved, none runs ahead.
+    for (const name of ['a', 'b', 'c']) {
+      const mine = order.flatMap((n, index) => (n === name ? [index] : []));
+      for (let i = 1; i < mine.length; i++) {
+        const between = order.slice((mine[i - 1] ?? 0) + 1, mine[i]);
+        expect(new Set(between).size).toBe(between.length);
+      }
+    }
+  });
+
+  it('waits for a release when every slot is on the wire, without spinning on timers', async () => {
+    const clock = new VirtualClock();
+    const limiter = new RollingWindowLimiter(1, clock.now, clock.sleep, 2000);
+    const waits: number[] = [];
+    const first = await limiter.acquire();
+    const second = limiter.acquire((ms) => waits.push(ms));
+    const answer = (async () => {
+      await clock.sleep(30_000);
+      first();
+    })();
+    const release = await clock.run(second);
+    await clock.run(answer);
+    expect(clock.now()).toBe(32_000);
+    expect(waits).toEqual([2000]);
+    release();
+    release(); // releasing twice is harmless
+    expect(limiter.inFlight).toBe(0);
+  });
+
+  it('honours a shared pause at the moment it grants, also for callers already queued', async () => {
+    const clock = new VirtualClock();
+    const pacer = new HeaderPacer(clock.now, clock.sleep, 2000);
+    const limiter = new RollingWindowLimiter(100, clock.now, clock.sleep, 2000, { pausedFor: () => pacer.remainingMs() });
+    const served: Served[] = [];
+    const work = Array.from({ length: 10 }, (_, caller) => request(limiter, clock, caller, 50, served));
+    // The first answer says the window is used up: nobody may be sent until the reset.
+    const pauseAfterFirst = (async () => {
+      await clock.sleep(50);
+      pacer.observe({ remaining: 0, resetSeconds: 3 }, 0);
+      const late = Array.from({ length: 5 }, (_, i) => request(limiter, clock, 10 + i, 50, served));
+      await Promise.all(late);
+    })();
+    await clock.run(Promise.all([...work, pauseAfterFirst]));
+    expect(served).toHaveLength(15);
+    const duringPause = served.filter((s) => s.sent > 50 && s.sent < 3050);
+    expect(duringPause).toEqual([]);
+    expect(served.filter((s) => s.caller >= 10).every((s) => s.sent >= 3050)).toBe(true);
+  });
+
+  it('reports each timed wait before sleeping', async () => {
     const clock = new FakeClock();
     const limiter = new RollingWindowLimiter(1, clock.now, clock.sleep, 2000);
     const waits: number[] = [];
-    await limiter.acquire((ms) => waits.push(ms));
-    await limiter.acquire((ms) => waits.push(ms));
+    (await limiter.acquire((ms) => waits.push(ms)))();
+    (await limiter.acquire((ms) => waits.push(ms)))();
     expect(waits).toEqual([2000]);
     expect(clock.sleeps).toEqual([2000]);
   });
 
-  it('only ever lowers its limit to what the server says', async () => {
-    const clock = new FakeClock();
-    const limiter = new RollingWindowLimiter(20, clock.now, clock.sleep);
+  it('only ever lowers its limit to what the server says, and holds the lower limit under concurrency', async () => {
+    const clock = new VirtualClock();
+    const limiter = new RollingWindowLimiter(20, clock.now, clock.sleep, 2000);
     limiter.lowerLimit(40);
     expect(limiter.limit).toBe(20);
-    limiter.lowerLimit(2);
-    expect(limiter.limit).toBe(2);
-    const grants: number[] = [];
-    for (let i = 0; i < 4; i++) {
-      await limiter.acquire();
-      grants.push(clock.t - 1_000_000);
-    }
-    expect(grants).toEqual([0, 0, 2000, 2000]);
+    limiter.lowerLimit(0);
+    limiter.lowerLimit(2.5);
+    expect(limiter.limit).toBe(20);
+    const served: Served[] = [];
+    const before = Array.from({ length: 20 }, (_, caller) => request(limiter, clock, caller, 200, served));
+    await clock.run(Promise.all(before));
+    limiter.lowerLimit(3);
+    expect(limiter.limit).toBe(3);
+    const after = Array.from({ length: 12 }, (_, caller) => request(limiter, clock, 100 + caller, 200, served));
+    await clock.run(Promise.all(after));
+    const later = served.filter((s) => s.caller >= 100);
+    expect(later).toHaveLength(12);
+    expect(worstCaseInWindow(later, 2000)).toBe(3);
+  });
+
+  it('keeps granting after a caller whose onWait throws', async () => {
+    const clock = new VirtualClock();
+    const limiter = new RollingWindowLimiter(1, clock.now, clock.sleep, 2000);
+    (await limiter.acquire())();
+    const failing = limiter.acquire(() => {
+      throw new Error('progress output failed');
+    });
+    await expect(clock.run(failing)).rejects.toThrow('progress output failed');
+    const release = await clock.run(limiter.acquire());
+    release();
+    expect(limiter.inFlight).toBe(0);
   });
 
   it('rejects a limit that is not a positive integer', () => {

@@ -1,6 +1,11 @@
 /**
  * What every command needs, built from the shared flags: where Pipedrive is and the token to use
- * (or the in-process sandbox), which warehouse target, and which schema.
+ * (or the in-process sandbox), the API-budget settings (burst limit, token cap), which warehouse
+ * target, and which schema.
+ *
+ * The budget settings may come from the chosen profiles.yml output, so the target is resolved
+ * first (`resolveTargetFor`) and handed to both `openSource` and `openDestination`; each resolves
+ * it itself when not given, which reads the same file to the same result.
  */
 import type { Argv } from 'yargs';
 import type { WarehouseClient } from '../../adapters/types.js';
@@ -8,6 +13,7 @@ import { loadAdapter } from '../../adapters/index.js';
 import { ConfigurationError } from '../errors.js';
 import { resolveTarget, type ResolvedTarget } from '../config/profiles.js';
 import { PipedriveClient } from '../pipedrive/client.js';
+import { DEFAULT_REQUESTS_PER_2S, PIPEDRIVE_PLANS, resolveBudgetSettings, type BudgetSettings } from '../pipedrive/settings.js';
 import { startSandbox, type Sandbox } from '../sandbox/index.js';
 import { RESERVED_SCHEMA_PREFIX, schemaNameFromIntegration } from '../schema/naming.js';
 import { MAX_IDENTIFIER_BYTES } from '../schema/types.js';
@@ -26,7 +32,9 @@ export interface CommonArgs {
   readonly sandbox: boolean;
   readonly sandboxDeals: number;
   readonly sandboxSeed: number;
-  readonly requestsPer2s: number;
+  /** Undefined unless given: the profile or the plan may set it (see resolveBudgetSettings). */
+  readonly requestsPer2s?: number;
+  readonly pipedrivePlan?: string;
   readonly logFormat: LogFormat;
   readonly debug: boolean;
 }
@@ -52,10 +60,17 @@ export function withCommonOptions<T>(yargs: Argv<T>): Argv<T & CommonArgs> {
     })
     .option('sandbox-deals', { type: 'number', default: 1000, describe: 'Deals in the sandbox (with --sandbox)' })
     .option('sandbox-seed', { type: 'number', default: 1, describe: 'Seed of the sandbox data (with --sandbox)' })
+    .option('pipedrive-plan', {
+      type: 'string',
+      describe:
+        `Your Pipedrive plan, which sets the burst limit per token: ${PIPEDRIVE_PLANS.join(', ')} ` +
+        '(20, 40, 100, 120 requests per 2 s; also pipedrive_plan in the profiles.yml output)',
+    })
     .option('requests-per-2s', {
       type: 'number',
-      default: 20,
-      describe: 'Burst limit of your Pipedrive plan per token: Lite 20, Growth 40, Premium 100, Ultimate 120',
+      describe:
+        `Burst limit per token, overriding --pipedrive-plan (also requests_per_2s in the profiles.yml output; ` +
+        `default ${DEFAULT_REQUESTS_PER_2S}, the Lite plan)`,
     })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Log format' })
     .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on failure' }) as unknown as Argv<
@@ -66,27 +81,58 @@ export function withCommonOptions<T>(yargs: Argv<T>): Argv<T & CommonArgs> {
 export interface PipedriveSource {
   readonly client: PipedriveClient;
   readonly description: string;
+  /** The burst limit and token cap in force, and where each came from. */
+  readonly budget: BudgetSettings;
   readonly sandbox?: Sandbox;
   close(): Promise<void>;
 }
 
+export interface SourceOptions {
+  /** --max-tokens, where the command has it; it overrides the profile's max_tokens. */
+  readonly maxTokens?: number;
+  readonly env?: NodeJS.ProcessEnv;
+  /** The target already resolved by the caller (its profile output holds budget settings). */
+  readonly target?: ResolvedTarget;
+  /**
+   * Whether the client stops at the token cap (default true). The cap is for load runs; `plan`
+   * only compares its estimate with it, and must not fail reading the metadata it estimates from.
+   */
+  readonly enforceTokenCap?: boolean;
+}
+
+/** The warehouse target chosen by profiles.yml, --profile and --target. */
+export function resolveTargetFor(args: CommonArgs, env: NodeJS.ProcessEnv = process.env): ResolvedTarget {
+  return resolveTarget({ profilesDir: args.profilesDir, profile: args.profile, target: args.target, env });
+}
+
+/** The burst limit and token cap from the flags and the target's profiles.yml output. */
+export function budgetSettingsFor(args: CommonArgs, target: ResolvedTarget, maxTokens?: number): BudgetSettings {
+  return resolveBudgetSettings({
+    flags: { requestsPer2s: args.requestsPer2s, pipedrivePlan: args.pipedrivePlan, maxTokens },
+    profile: target.target.settings,
+    profileLabel: target.source === undefined ? 'the default target' : `profiles.yml output '${target.target.name}'`,
+  });
+}
+
 /** Opens the Pipedrive side: the in-process sandbox, or the real API with PIPEDRIVE_API_TOKEN. */
-export async function openSource(
-  args: CommonArgs,
-  reporter: Reporter,
-  extra: { maxTokens?: number; env?: NodeJS.ProcessEnv } = {},
-): Promise<PipedriveSource> {
+export async function openSource(args: CommonArgs, reporter: Reporter, extra: SourceOptions = {}): Promise<PipedriveSource> {
   const env = extra.env ?? process.env;
+  const target = extra.target ?? resolveTargetFor(args, env);
+  // Before anything can fail on a profile value: a message may quote it.
+  reporter.addSecrets(target.target.secrets);
+  const budget = budgetSettingsFor(args, target, extra.maxTokens);
+  const limits = { requestsPer2s: budget.requestsPer2s, maxTokens: extra.enforceTokenCap === false ? undefined : budget.maxTokens };
   if (args.sandbox) {
     const sandbox = await startSandbox({ seed: args.sandboxSeed, deals: args.sandboxDeals });
     reporter.addSecrets([sandbox.adminToken]);
-    const client = new PipedriveClient({
-      baseUrl: sandbox.url,
-      apiToken: sandbox.adminToken,
-      requestsPer2s: args.requestsPer2s,
-      maxTokens: extra.maxTokens,
-    });
-    return { client, sandbox, description: `the bundled sandbox (${args.sandboxDeals} deals, seed ${args.sandboxSeed})`, close: () => sandbox.close() };
+    const client = new PipedriveClient({ baseUrl: sandbox.url, apiToken: sandbox.adminToken, ...limits });
+    return {
+      client,
+      budget,
+      sandbox,
+      description: `the bundled sandbox (${args.sandboxDeals} deals, seed ${args.sandboxSeed})`,
+      close: () => sandbox.close(),
+    };
   }
   const token = env.PIPEDRIVE_API_TOKEN;
   if (token === undefined || token.trim() === '') {
@@ -97,13 +143,15 @@ export async function openSource(
   }
   reporter.addSecrets([token]);
   const baseUrl = args.pipedriveUrl ?? env.PIPEDRIVE_BASE_URL ?? DEFAULT_PIPEDRIVE_URL;
-  const client = new PipedriveClient({
-    baseUrl,
-    apiToken: token.trim(),
-    requestsPer2s: args.requestsPer2s,
-    maxTokens: extra.maxTokens,
-  });
-  return { client, description: baseUrl, close: async () => undefined };
+  const client = new PipedriveClient({ baseUrl, apiToken: token.trim(), ...limits });
+  return { client, budget, description: baseUrl, close: async () => undefined };
+}
+
+/** One line on the limits in force, e.g. for `check` and `plan`. */
+export function describeBudget(budget: BudgetSettings): string {
+  const burst = `${budget.requestsPer2s} requests per 2 s (${budget.requestsPer2sFrom})`;
+  const cap = budget.maxTokens === undefined ? 'no token cap' : `at most ${budget.maxTokens} tokens a run (${budget.maxTokensFrom})`;
+  return `Burst limit ${burst}; ${cap}.`;
 }
 
 export interface Destination {
@@ -137,9 +185,12 @@ export function schemaFor(args: CommonArgs, maxBytes: number): string {
   return schemaNameFromIntegration(integration, maxBytes);
 }
 
-/** Opens the warehouse target chosen by profiles.yml and --target. */
-export async function openDestination(args: CommonArgs, reporter: Reporter): Promise<Destination> {
-  const resolved = resolveTarget({ profilesDir: args.profilesDir, profile: args.profile, target: args.target });
+/** Opens the warehouse target chosen by profiles.yml and --target (resolved here unless given). */
+export async function openDestination(
+  args: CommonArgs,
+  reporter: Reporter,
+  resolved: ResolvedTarget = resolveTargetFor(args),
+): Promise<Destination> {
   reporter.addSecrets(resolved.target.secrets);
   if (resolved.notice !== undefined) reporter.info('target_default', resolved.notice);
   const adapter = await loadAdapter(resolved.target.type);

@@ -1,28 +1,44 @@
 import type { Argv, CommandModule } from 'yargs';
+import type { RunEstimate, StreamEstimate } from '../load/estimate.js';
 import { previewPlan } from '../load/preview.js';
-import { openDestination, openSource, withCommonOptions, type CommonArgs } from './context.js';
+import type { BudgetSettings } from '../pipedrive/settings.js';
+import { formatTable, type Reporter } from './output.js';
+import { describeBudget, openDestination, openSource, resolveTargetFor, withCommonOptions, type CommonArgs } from './context.js';
 import { selectStreams } from './load-run.js';
 import type { CommandResult } from './main.js';
 
 interface PlanArgs extends CommonArgs {
   readonly streams?: string;
+  readonly fullRefresh: boolean;
+  readonly maxTokens?: number;
 }
 
 export function planCommand(result: CommandResult): CommandModule<object, PlanArgs> {
   return {
     command: 'plan',
-    describe: 'Print the DDL the next load would run, without running it',
+    describe: 'Print the DDL the next load would run and the API requests and tokens it would spend, without running it',
     builder: (yargs) =>
-      withCommonOptions(yargs).option('streams', {
-        type: 'string',
-        describe: 'Comma-separated streams (default: all)',
-      }) as unknown as Argv<PlanArgs>,
+      withCommonOptions(yargs)
+        .option('streams', {
+          type: 'string',
+          describe: 'Comma-separated streams (default: all)',
+        })
+        .option('full-refresh', {
+          type: 'boolean',
+          default: false,
+          describe: 'Estimate a load --full-refresh (everything re-read)',
+        })
+        .option('max-tokens', {
+          type: 'number',
+          describe: 'The cap the next load will run with (also max_tokens in the profiles.yml output)',
+        }) as unknown as Argv<PlanArgs>,
     handler: (args) =>
       result.run(args, async (reporter) => {
         const streams = selectStreams(args.streams);
-        const source = await openSource(args, reporter);
+        const target = resolveTargetFor(args);
+        const source = await openSource(args, reporter, { target, maxTokens: args.maxTokens, enforceTokenCap: false });
         try {
-          const destination = await openDestination(args, reporter);
+          const destination = await openDestination(args, reporter, target);
           try {
             const preview = await previewPlan({
               pipedrive: source.client,
@@ -30,6 +46,7 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
               schema: destination.schema,
               streams,
               now: new Date().toISOString(),
+              fullRefresh: args.fullRefresh,
             });
             if (preview.loaderTablesMissing) {
               reporter.info(
@@ -49,6 +66,7 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
                 `${usage.requests} requests (${usage.tokens} tokens).`,
               { requests: usage.requests, tokens: usage.tokens },
             );
+            reportEstimate(reporter, preview.estimate, source.budget);
             return 0;
           } finally {
             await destination.close();
@@ -58,4 +76,63 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
         }
       }),
   };
+}
+
+const MARK = { exact: '', estimate: '≈ ', 'at-least': '≥ ' } as const;
+
+function amount(value: number, estimate: Pick<StreamEstimate, 'certainty'>): string {
+  return `${MARK[estimate.certainty]}${value.toLocaleString('en-US')}`;
+}
+
+/** The estimate as SQL comments (text), or one JSON event per stream and one for the total. */
+function reportEstimate(reporter: Reporter, estimate: RunEstimate, budget: BudgetSettings): void {
+  // formatTable right-aligns every column but the first; the basis is prose, so it follows apart.
+  const table = formatTable(
+    ['stream', 'requests', 'tokens'],
+    [
+      ...estimate.streams.map((s) => [s.stream, amount(s.requests, s), amount(s.tokens, s)]),
+      ['total', amount(estimate.requests, estimate), amount(estimate.tokens, estimate)],
+    ],
+  ).split('\n');
+  const basis = ['basis', '-----', ...estimate.streams.map((s) => s.basis), ''];
+  reporter.text(
+    '-- The next load, estimated (requests × tokens per request; retries not included):\n' +
+      table.map((line, index) => `--   ${line}  ${basis[index] ?? ''}`.trimEnd()).join('\n'),
+  );
+  if (reporter.format === 'json') {
+    for (const s of estimate.streams) {
+      reporter.info('plan_estimate', `${s.stream}: ${amount(s.requests, s)} requests, ${amount(s.tokens, s)} tokens (${s.basis})`, {
+        stream: s.stream,
+        requests: s.requests,
+        tokens: s.tokens,
+        certainty: s.certainty,
+        unknown: s.unknown,
+        basis: s.basis,
+      });
+    }
+  }
+  const words = { exact: 'exactly', estimate: 'about', 'at-least': 'at least' }[estimate.certainty];
+  // The burst limit spaces requests: N requests take at least (N − limit) / limit × 2 s.
+  const paced = Math.max(0, Math.ceil((estimate.requests - budget.requestsPer2s) / budget.requestsPer2s) * 2);
+  reporter.info(
+    'plan_estimate_total',
+    `-- The next load needs ${words} ${estimate.requests.toLocaleString('en-US')} requests and ` +
+      `${estimate.tokens.toLocaleString('en-US')} tokens` +
+      (paced > 0 ? `, at least ${paced} s at the burst limit. ` : '. ') +
+      describeBudget(budget),
+    {
+      requests: estimate.requests,
+      tokens: estimate.tokens,
+      certainty: estimate.certainty,
+      requests_per_2s: budget.requestsPer2s,
+      ...(budget.maxTokens === undefined ? {} : { max_tokens: budget.maxTokens }),
+    },
+  );
+  if (budget.maxTokens !== undefined && estimate.tokens > budget.maxTokens) {
+    reporter.warn(
+      'plan_over_cap',
+      `The next load needs ${words} ${estimate.tokens} tokens, more than the cap of ${budget.maxTokens}: ` +
+        'it will stop at a batch boundary (exit 4) and a later run resumes from there.',
+    );
+  }
 }

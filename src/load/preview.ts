@@ -1,13 +1,17 @@
 /**
- * `pipedrive-loader plan`: what the next load would change in the warehouse, without changing it.
- * It reads the field metadata (the same requests a load starts with) and the warehouse catalog,
- * and renders the DDL the planner would run. Nothing is written, not even the loader's tables.
+ * `pipedrive-loader plan`: what the next load would change in the warehouse and what it would
+ * spend, without changing or spending anything more. It reads the field metadata (the same
+ * requests a load starts with), the warehouse catalog, and the loader's own state (bookmarks,
+ * recorded runs, row counts), renders the DDL the planner would run and estimates the next load's
+ * requests and tokens (estimate.ts). Nothing is written, not even the loader's tables.
  */
 import type { WarehouseClient } from '../../adapters/types.js';
 import type { StreamDefinition } from '../pipedrive/catalog.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
 import { LOADER_TABLES } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
+import type { RunRecord } from '../state/types.js';
+import { estimateRun, type LoadedRead, type RunEstimate } from './estimate.js';
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
 
 export interface PlanPreview {
@@ -15,7 +19,12 @@ export interface PlanPreview {
   readonly statements: string[];
   /** True when the loader's own tables do not exist yet (the first load creates them too). */
   readonly loaderTablesMissing: boolean;
+  /** The next load's requests and tokens. */
+  readonly estimate: RunEstimate;
 }
+
+/** How many recorded runs to search for each stream's last complete read. */
+const RUNS_SEARCHED = 50;
 
 export async function previewPlan(options: {
   readonly pipedrive: PipedriveClient;
@@ -23,6 +32,8 @@ export async function previewPlan(options: {
   readonly schema: string;
   readonly streams: readonly StreamDefinition[];
   readonly now: string;
+  /** Estimate a `load --full-refresh` (bookmarks ignored). */
+  readonly fullRefresh?: boolean;
 }): Promise<PlanPreview> {
   const { pipedrive, warehouse, schema, streams } = options;
   const fields = await readFieldMetadata(pipedrive, streams);
@@ -33,5 +44,54 @@ export async function previewPlan(options: {
   const loaderTablesMissing = !actual.has(LOADER_TABLES.columns);
   const persisted = loaderTablesMissing ? [] : await store.readColumnMappings();
   const models = buildModels(streams, fields, persisted, options.now);
-  return { statements: sync.preview(models, actual.size > 0), loaderTablesMissing };
+  const statements = sync.preview(models, actual.size > 0);
+
+  // Loader tables come as a set from one migration; without them there is no state to read.
+  const stateKnown = !loaderTablesMissing && actual.has(LOADER_TABLES.state) && actual.has(LOADER_TABLES.runs);
+  const estimate = estimateRun(streams, {
+    fullRefresh: options.fullRefresh ?? false,
+    now: new Date(options.now),
+    bookmarks: stateKnown ? await store.readBookmarks() : new Map(),
+    metadataRequests: new Map([...pipedrive.usage.byStream()].map(([stream, usage]) => [stream, usage.requests])),
+    lastLoaded: stateKnown ? lastLoadedReads(await store.readRuns(RUNS_SEARCHED)) : new Map(),
+    tableRows: await countRows(warehouse, schema, tablesToCount(streams, actual)),
+  });
+  return { statements, loaderTablesMissing, estimate };
+}
+
+/** Per stream, the pages of the newest recorded run in which it was loaded to the end. */
+export function lastLoadedReads(runs: readonly RunRecord[]): Map<string, LoadedRead> {
+  const reads = new Map<string, LoadedRead>();
+  // readRuns returns the newest first; the JSON column holds each stream's full figures.
+  for (const run of runs) {
+    for (const entry of run.streams as readonly unknown[]) {
+      if (typeof entry !== 'object' || entry === null) continue;
+      const { stream, status, pages } = entry as Record<string, unknown>;
+      if (typeof stream !== 'string' || status !== 'loaded' || typeof pages !== 'number' || reads.has(stream)) continue;
+      reads.set(stream, { pages, loadId: run.loadId });
+    }
+  }
+  return reads;
+}
+
+function tablesToCount(streams: readonly StreamDefinition[], actual: ReadonlyMap<string, unknown>): string[] {
+  const tables = new Set<string>();
+  for (const stream of streams) {
+    tables.add(stream.table);
+    if (stream.children) tables.add(stream.children.parentTable);
+  }
+  return [...tables].filter((table) => actual.has(table));
+}
+
+async function countRows(warehouse: WarehouseClient, schema: string, tables: readonly string[]): Promise<Map<string, number>> {
+  const { dialect } = warehouse;
+  const rows = new Map<string, number>();
+  for (const table of tables) {
+    const [result] = await warehouse.query<{ n: unknown }>(
+      `SELECT COUNT(*) AS ${dialect.quoteIdentifier('n')} FROM ${dialect.qualify({ schema, name: table })}`,
+    );
+    // DuckDB answers a BigInt, PostgreSQL a string: both are exact counts.
+    rows.set(table, Number(result?.n ?? 0));
+  }
+  return rows;
 }

@@ -1,0 +1,184 @@
+/**
+ * What the next load will spend, estimated without spending anything: requests × tokens per
+ * request, per stream and in total. Pure; `pipedrive-loader plan` gathers the inputs (what plan
+ * itself just read, bookmarks, recorded runs, row counts) and prints the result.
+ *
+ * Pipedrive reports no record counts for free, so each figure says how sure it is:
+ * - exact: field metadata (plan has just read the same pages) and unpaginated lists (one request);
+ * - estimate (≈): a complete read measured by the last run that read the stream to the end, or
+ *   the rows the table holds now, divided by the page size;
+ * - at least: an incremental read (one page when nothing changed, one more per page of changes),
+ *   and "unknown" when there is nothing to go by (a first run), or the stream is of a kind this
+ *   module does not know: then the minimum is all we claim.
+ * Retries are not included: they depend on how Pipedrive behaves during the run.
+ */
+import { fieldsStreamFor, pageSizeOf, STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
+import { tokenCost } from '../pipedrive/costs.js';
+import { fieldEntitiesFor } from './schema-sync.js';
+import { unavailableKey } from './stream-loader.js';
+
+/** How long a load skips a stream whose add-on was missing (stream-loader.ts, recentlyUnavailable). */
+const UNAVAILABLE_SKIP_MS = 24 * 60 * 60 * 1000;
+
+export type Certainty = 'exact' | 'estimate' | 'at-least';
+
+export interface StreamEstimate {
+  readonly stream: string;
+  /** Requests the stream will make: exactly, about, or at least this many (see certainty). */
+  readonly requests: number;
+  readonly tokens: number;
+  readonly tokensPerRequest: number;
+  readonly certainty: Certainty;
+  /** True when nothing was there to go by: `requests` is only the minimum. */
+  readonly unknown: boolean;
+  /** Why this figure, in words a user can check. */
+  readonly basis: string;
+}
+
+export interface RunEstimate {
+  /** Field metadata first, then the streams in the order given: the order a load reads them. */
+  readonly streams: readonly StreamEstimate[];
+  readonly requests: number;
+  readonly tokens: number;
+  /** `at-least` if any stream's figure is a minimum, else `estimate` if any is approximate. */
+  readonly certainty: Certainty;
+}
+
+/** The pages of the most recent run that read a stream to its end. */
+export interface LoadedRead {
+  readonly pages: number;
+  readonly loadId: string;
+}
+
+export interface EstimateBasis {
+  /** The next load re-reads everything (`load --full-refresh`): bookmarks are not used. */
+  readonly fullRefresh: boolean;
+  /** When the next load starts (to tell whether an add-on found missing is asked about again). */
+  readonly now: Date;
+  readonly bookmarks: ReadonlyMap<string, string>;
+  /** Requests plan itself made per field-metadata stream; a load reads the same pages. */
+  readonly metadataRequests: ReadonlyMap<string, number>;
+  /** Per stream, from `_loader_runs`: the most recent run that loaded it to the end. */
+  readonly lastLoaded: ReadonlyMap<string, LoadedRead>;
+  /** Rows each existing table of the schema holds now. */
+  readonly tableRows: ReadonlyMap<string, number>;
+  /** Every stream of the catalog, to know which streams share a table. Default: STREAMS. */
+  readonly catalog?: readonly StreamDefinition[];
+}
+
+/**
+ * The properties of StreamDefinition this estimate understands. A stream carrying any other
+ * (a kind added to the catalog later) is estimated as unknown rather than guessed at.
+ */
+const UNDERSTOOD_PROPERTIES: ReadonlySet<string> = new Set([
+  'name', 'table', 'api', 'path', 'pagination', 'primaryKey', 'replication', 'replicationKey',
+  'params', 'fieldsOf', 'describes', 'pageSize', 'recordsAt', 'requires', 'children',
+]);
+const UNDERSTOOD_PAGINATION: ReadonlySet<string> = new Set(['cursor', 'offset', 'none']);
+const UNDERSTOOD_REPLICATION: ReadonlySet<string> = new Set(['incremental', 'newest_first', 'full']);
+
+export function isUnderstood(stream: StreamDefinition): boolean {
+  return (
+    Object.keys(stream).every((key) => UNDERSTOOD_PROPERTIES.has(key)) &&
+    UNDERSTOOD_PAGINATION.has(stream.pagination) &&
+    UNDERSTOOD_REPLICATION.has(stream.replication)
+  );
+}
+
+export function estimateRun(streams: readonly StreamDefinition[], basis: EstimateBasis): RunEstimate {
+  const estimates: StreamEstimate[] = [];
+  for (const entity of fieldEntitiesFor(streams)) {
+    const metadata = fieldsStreamFor(entity);
+    const read = basis.metadataRequests.get(metadata.name);
+    estimates.push(
+      read === undefined
+        ? figure(metadata, 1, 'at-least', 'unknown (at least 1 page): plan did not read it', true)
+        : figure(metadata, read, 'exact', 'plan read the same pages just now'),
+    );
+  }
+  // Field-metadata streams were counted above: a load reads them once, before the streams.
+  for (const stream of streams) if (!stream.describes) estimates.push(estimateStream(stream, basis));
+  const certainty: Certainty = estimates.some((e) => e.certainty === 'at-least')
+    ? 'at-least'
+    : estimates.some((e) => e.certainty === 'estimate')
+      ? 'estimate'
+      : 'exact';
+  return {
+    streams: estimates,
+    requests: estimates.reduce((sum, e) => sum + e.requests, 0),
+    tokens: estimates.reduce((sum, e) => sum + e.tokens, 0),
+    certainty,
+  };
+}
+
+export function estimateStream(stream: StreamDefinition, basis: EstimateBasis): StreamEstimate {
+  if (!isUnderstood(stream)) {
+    return figure(stream, 1, 'at-least', 'unknown (at least 1 page): a kind of stream this estimate does not know', true);
+  }
+  const missingSince = stream.requires === undefined || basis.fullRefresh ? undefined : basis.bookmarks.get(unavailableKey(stream.name));
+  if (missingSince !== undefined) {
+    const askedAgain = Date.parse(missingSince) + UNAVAILABLE_SKIP_MS;
+    if (basis.now.getTime() < askedAgain) {
+      return figure(stream, 0, 'exact', `skipped: ${stream.requires} was missing at ${missingSince}; asked again a day later`);
+    }
+    return figure(stream, 1, 'at-least', `asks again whether ${stream.requires} is there (missing at ${missingSince})`);
+  }
+  if (stream.pagination === 'none') return figure(stream, 1, 'exact', 'one request: the list is not paginated');
+  if (stream.children) return estimateChildren(stream, stream.children, basis);
+  const pageSize = pageSizeOf(stream);
+  const bookmark = basis.fullRefresh ? undefined : basis.bookmarks.get(stream.name);
+  if (stream.replication !== 'full' && bookmark !== undefined) {
+    return figure(stream, 1, 'at-least', `changes since ${bookmark}: 1 page, one more per ${pageSize} changed records`);
+  }
+  // From here on the stream is read to its end.
+  const last = stream.replication === 'full' ? basis.lastLoaded.get(stream.name) : undefined;
+  if (last !== undefined) {
+    const pages = Math.max(1, last.pages);
+    return figure(stream, pages, 'estimate', `read in full every run; load ${last.loadId} read ${pages} page(s)`);
+  }
+  // A table's rows count a stream's records only when no other stream writes that table.
+  const sharing = (basis.catalog ?? STREAMS).filter((other) => other.name !== stream.name && other.table === stream.table);
+  const rows = sharing.length === 0 ? basis.tableRows.get(stream.table) : undefined;
+  if (rows !== undefined) {
+    const pages = Math.max(1, Math.ceil(rows / pageSize));
+    return figure(stream, pages, 'estimate', `${rows} rows in ${stream.table} now, ${pageSize} a page`);
+  }
+  const why =
+    basis.tableRows.has(stream.table) && sharing.length > 0
+      ? `${stream.table} also holds the rows of ${sharing.map((other) => other.name).join(', ')}`
+      : 'nothing loaded yet to go by';
+  return figure(stream, 1, 'at-least', `unknown (at least 1 page): ${why}`, true);
+}
+
+/**
+ * Children are read per batch of parent ids: the parents visited are the parent table's rows
+ * changed since the children's own bookmark (child-loader.ts), all of them without one.
+ */
+function estimateChildren(
+  stream: StreamDefinition,
+  children: NonNullable<StreamDefinition['children']>,
+  basis: EstimateBasis,
+): StreamEstimate {
+  const perBatch = `one request per ${children.batchSize} rows of ${children.parentTable}`;
+  if (!basis.fullRefresh && basis.bookmarks.has(stream.name)) {
+    return figure(stream, 0, 'at-least', `${perBatch} changed since the last run (none when nothing changed)`);
+  }
+  const parentRows = basis.tableRows.get(children.parentTable) ?? 0;
+  if (parentRows > 0) {
+    // Every parent row is visited, and the parents this run adds too: a true minimum.
+    const batches = Math.ceil(parentRows / children.batchSize);
+    return figure(stream, batches, 'at-least', `${perBatch}, every row: ${parentRows} rows in ${children.parentTable} now`);
+  }
+  return figure(stream, 0, 'at-least', `unknown: ${perBatch} this run loads`, true);
+}
+
+function figure(
+  stream: StreamDefinition,
+  requests: number,
+  certainty: Certainty,
+  basis: string,
+  unknown = false,
+): StreamEstimate {
+  const tokensPerRequest = tokenCost(stream.api, 'GET', stream.path);
+  return { stream: stream.name, requests, tokens: requests * tokensPerRequest, tokensPerRequest, certainty, unknown, basis };
+}

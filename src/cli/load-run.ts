@@ -5,13 +5,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Argv } from 'yargs';
-import { ConfigurationError } from '../errors.js';
+import { BudgetExhaustedError, ConfigurationError } from '../errors.js';
 import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
 import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
 import { LoadPipeline } from '../load/pipeline.js';
 import { RECONCILE_MODES, type ReconcileMode } from '../load/deletes.js';
 import { formatSummary, type RunSummary } from '../load/summary.js';
-import { openDestination, openSource, withCommonOptions, type CommonArgs } from './context.js';
+import { describeBudget, openDestination, openSource, resolveTargetFor, withCommonOptions, type CommonArgs } from './context.js';
 import type { Reporter } from './output.js';
 
 export interface LoadArgs extends CommonArgs {
@@ -84,9 +84,11 @@ export interface LoadRunOptions {
 /** One run from start to summary. Returns the summary; failures throw loader errors. */
 export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadRunOptions): Promise<RunSummary> {
   const streams = selectStreams(args.streams);
-  const source = await openSource(args, reporter, { maxTokens: args.maxTokens });
+  // Resolved once: the profile's output names the warehouse and may carry the budget settings.
+  const target = resolveTargetFor(args);
+  const source = await openSource(args, reporter, { maxTokens: args.maxTokens, target });
   try {
-    const destination = await openDestination(args, reporter);
+    const destination = await openDestination(args, reporter, target);
     let release: (() => Promise<void>) | undefined;
     try {
       // Warehouses without a process-exclusive file lock take an advisory lock per schema,
@@ -104,8 +106,16 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
         shouldStop: options.shouldStop,
         reconcileDeletes: args.reconcileDeletes,
       });
-      reporter.info('source', `Reading from ${source.description}`);
-      const summary = await pipeline.run();
+      reporter.info('source', `Reading from ${source.description}. ${describeBudget(source.budget)}`);
+      let summary: RunSummary;
+      try {
+        summary = await pipeline.run();
+      } catch (error) {
+        // A run stopped by the token cap or the daily budget stopped cleanly at a batch boundary:
+        // show what it did before the one-line reason.
+        if (error instanceof BudgetExhaustedError) reporter.text(`\n${formatSummary(pipeline.progress)}`);
+        throw error;
+      }
       reporter.text(`\n${formatSummary(summary)}`);
       reporter.info(
         'run_finished',

@@ -15,10 +15,9 @@
 import { fieldsStreamFor, pageSizeOf, STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
 import { tokenCost } from '../pipedrive/costs.js';
 import { fieldEntitiesFor } from './schema-sync.js';
-import { unavailableKey } from './stream-loader.js';
+import { UNAVAILABLE_RECHECK_MS, unavailableKey } from './stream-loader.js';
 
 /** How long a load skips a stream whose add-on was missing (stream-loader.ts, recentlyUnavailable). */
-const UNAVAILABLE_SKIP_MS = 24 * 60 * 60 * 1000;
 
 export type Certainty = 'exact' | 'estimate' | 'at-least';
 
@@ -117,7 +116,7 @@ export function estimateStream(stream: StreamDefinition, basis: EstimateBasis): 
   }
   const missingSince = stream.requires === undefined || basis.fullRefresh ? undefined : basis.bookmarks.get(unavailableKey(stream.name));
   if (missingSince !== undefined) {
-    const askedAgain = Date.parse(missingSince) + UNAVAILABLE_SKIP_MS;
+    const askedAgain = Date.parse(missingSince) + UNAVAILABLE_RECHECK_MS;
     if (basis.now.getTime() < askedAgain) {
       return figure(stream, 0, 'exact', `skipped: ${stream.requires} was missing at ${missingSince}; asked again a day later`);
     }

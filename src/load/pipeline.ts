@@ -98,6 +98,11 @@ export class LoadPipeline {
     return this.summary;
   }
 
+  /** The figures so far: after `run` threw, what the run did before it stopped. */
+  get progress(): RunSummary {
+    return this.summary;
+  }
+
   private stopRequested(): boolean {
     return this.options.shouldStop?.() === true;
   }
@@ -152,7 +157,7 @@ export class LoadPipeline {
       const task = Promise.all(after.map((name) => done.get(name))).then(() =>
         pool.run(async () => {
           if (context.shouldStop()) return;
-          if (!this.options.fullRefresh && recentlyUnavailable(context, stream, this.now())) {
+          if (!this.options.fullRefresh && recentlyUnavailable(context.bookmarks, stream, this.now())) {
             context.statsFor(stream.name, stream.table).status = 'skipped';
             context.reporter.info('stream_skipped', `${stream.name}: not available to this company a day ago (needs ${stream.requires}); skipped.`, { stream: stream.name });
             return;

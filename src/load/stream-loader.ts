@@ -32,11 +32,14 @@ export function unavailableKey(stream: string): string {
   return `${stream}#unavailable_since`;
 }
 
-/** A stream found unavailable less than a day ago is not asked again yet. */
-export function recentlyUnavailable(context: LoadContext, stream: StreamDefinition, now: Date): boolean {
+/** How long a stream found unavailable (no add-on) is not asked again. */
+export const UNAVAILABLE_RECHECK_MS = 24 * 60 * 60 * 1000;
+
+/** A stream found unavailable less than a day ago is not asked again yet (pure: used by `plan` too). */
+export function recentlyUnavailable(bookmarks: ReadonlyMap<string, string>, stream: StreamDefinition, now: Date): boolean {
   if (stream.requires === undefined) return false;
-  const since = Date.parse(context.bookmarks.get(unavailableKey(stream.name)) ?? '');
-  return !Number.isNaN(since) && now.getTime() - since < 24 * 60 * 60 * 1000;
+  const since = Date.parse(bookmarks.get(unavailableKey(stream.name)) ?? '');
+  return !Number.isNaN(since) && now.getTime() - since < UNAVAILABLE_RECHECK_MS;
 }
 
 export function listsEverything(stream: StreamDefinition, bookmark: string | undefined): boolean {

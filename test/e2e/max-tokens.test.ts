@@ -92,6 +92,9 @@ describe('--max-tokens', () => {
       /^Error: Stopped at the --max-tokens cap of 35 tokens: 30 used so far, and the next request \(GET \S+\/api\/v2\/persons, 10 tokens\) would pass it\. Data committed so far is kept; the next run resumes from its bookmarks\.$/,
     );
     expect(capped.stdout + capped.stderr).not.toContain(sandbox.adminToken);
+    // What the run did before it stopped: the summary table, persons with the rows it committed.
+    expect(capped.stdout).toMatch(/^persons\s+1000\s/m);
+    expect(capped.stdout).toMatch(/^total\s+/m);
 
     // What it read is committed, and the bookmark is the newest update_time of exactly those rows.
     const loaded = await query<{ id: number; update_time: Date }>('SELECT id, update_time FROM capped_persons.persons');

@@ -13,7 +13,9 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigurationError } from '../errors.js';
-import { renderValue } from './env-var.js';
+import { parseBigQuerySettings } from './bigquery-settings.js';
+import { referencedVariables, renderValue, type VariableReference } from './env-var.js';
+import { parseSnowflakeSettings } from './snowflake-settings.js';
 import { WAREHOUSE_NAMES, type TargetConfig, type WarehouseName } from './target.js';
 
 export const DEFAULT_PROFILE = 'pipedrive';
@@ -36,8 +38,31 @@ export interface ResolvedTarget {
   readonly notice?: string;
 }
 
-/** Keys whose values are secrets in every dbt adapter's profile. */
-const SECRET_KEYS = new Set(['password', 'pass', 'private_key', 'private_key_passphrase', 'token', 'keyfile_json', 'client_secret']);
+/**
+ * Keys whose values are secrets in the dbt adapters' profiles (dbt-postgres `password`/`pass`,
+ * dbt-snowflake key pairs and OAuth, dbt-bigquery oauth-secrets and the private key inside
+ * `keyfile_json`), wherever they appear in the output.
+ */
+const SECRET_KEYS = new Set([
+  'password',
+  'pass',
+  'private_key',
+  'private_key_passphrase',
+  'token',
+  'refresh_token',
+  'client_secret',
+  'oauth_client_secret',
+]);
+
+/**
+ * Outputs whose adapter is not in this version are validated here, when the profile is resolved,
+ * so a mistake shows up at once rather than when the adapter arrives. DuckDB and PostgreSQL
+ * settings are validated by their adapters (adapters/duckdb, adapters/postgres).
+ */
+const VALIDATE_AT_RESOLUTION: Partial<Record<WarehouseName, (settings: Readonly<Record<string, unknown>>) => unknown>> = {
+  bigquery: parseBigQuerySettings,
+  snowflake: parseSnowflakeSettings,
+};
 
 export function findProfilesFile(request: ProfileRequest): string | undefined {
   const env = request.env ?? process.env;
@@ -68,8 +93,16 @@ export function defaultTarget(): TargetConfig {
   return { type: 'duckdb', name: 'default', settings: { path: DEFAULT_DUCKDB_PATH }, secrets: [] };
 }
 
-/** Parses profiles.yml text and picks profile and target; exported for tests. */
-export function targetFromProfiles(text: string, source: string, request: ProfileRequest): TargetConfig {
+interface PickedOutput {
+  readonly profileName: string;
+  readonly targetName: string;
+  readonly output: Record<string, unknown>;
+  readonly secrets: string[];
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+/** Parses profiles.yml text and picks the output of the profile and target, not yet rendered. */
+function pickOutput(text: string, source: string, request: ProfileRequest): PickedOutput {
   let document: unknown;
   try {
     document = parse(text);
@@ -80,6 +113,7 @@ export function targetFromProfiles(text: string, source: string, request: Profil
   const profiles = isRecord(document) ? document : {};
   const profile = profiles[profileName];
   if (!isRecord(profile)) {
+    // `config:` is dbt's old top-level settings block, not a profile.
     const names = Object.keys(profiles).filter((name) => name !== 'config');
     const listing = names.length > 0 ? names.join(', ') : 'none';
     throw new ConfigurationError(
@@ -101,15 +135,55 @@ export function targetFromProfiles(text: string, source: string, request: Profil
       `Profile '${profileName}' in ${source} has no target '${targetName}'. Targets: ${names}.`,
     );
   }
-  const rendered = renderValue(output, { env, secrets, where: `${profileName}.outputs.${targetName}` });
-  const { type, ...settings } = rendered as Record<string, unknown>;
+  return { profileName, targetName, output, secrets, env };
+}
+
+function warehouseType(type: unknown, targetName: string, source: string): WarehouseName {
   if (typeof type !== 'string' || !(WAREHOUSE_NAMES as readonly string[]).includes(type)) {
     throw new ConfigurationError(
       `Target '${targetName}' in ${source} has type '${String(type)}'; expected one of ${WAREHOUSE_NAMES.join(', ')}.`,
     );
   }
+  return type as WarehouseName;
+}
+
+/** Parses profiles.yml text and picks profile and target; exported for tests. */
+export function targetFromProfiles(text: string, source: string, request: ProfileRequest): TargetConfig {
+  const { profileName, targetName, output, secrets, env } = pickOutput(text, source, request);
+  const rendered = renderValue(output, { env, secrets, where: `${profileName}.outputs.${targetName}` });
+  const { type, ...settings } = rendered as Record<string, unknown>;
+  const warehouse = warehouseType(type, targetName, source);
   collectSecrets(settings, secrets);
-  return { type: type as WarehouseName, name: targetName, settings, secrets };
+  VALIDATE_AT_RESOLUTION[warehouse]?.(settings);
+  return { type: warehouse, name: targetName, settings, secrets };
+}
+
+export interface ProfileOutline {
+  /** The profiles.yml read. */
+  readonly source: string;
+  readonly profile: string;
+  readonly target: string;
+  readonly type: WarehouseName;
+  /** The environment variables the output reads through env_var(). */
+  readonly variables: readonly VariableReference[];
+}
+
+/**
+ * The chosen output's type and the variables it reads, without rendering it: `init-ci` needs
+ * them on a machine where the CI secrets are not set. Undefined when there is no profiles.yml.
+ */
+export function outlineProfile(request: ProfileRequest): ProfileOutline | undefined {
+  const file = findProfilesFile(request);
+  if (file === undefined) return undefined;
+  const { profileName, targetName, output, env } = pickOutput(readFileSync(file, 'utf8'), file, request);
+  const type = renderValue(output['type'], { env, secrets: [], where: `${profileName}.outputs.${targetName}.type` });
+  return {
+    source: file,
+    profile: profileName,
+    target: targetName,
+    type: warehouseType(type, targetName, file),
+    variables: referencedVariables(output),
+  };
 }
 
 export function resolveTarget(request: ProfileRequest): ResolvedTarget {

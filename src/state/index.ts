@@ -1,4 +1,5 @@
-export { StateStore } from './store.js';
+export { StateStore, ABANDONED_RUN_ERROR } from './store.js';
+export { openRunIds, recordOpenRunsInterrupted } from './open-runs.js';
 export { bookmarkWithOverlap } from './bookmarks.js';
 export type {
   FinishedRun,

@@ -8,6 +8,7 @@
  */
 import type { WarehouseClient, WarehouseSession, SqlParam } from '../../adapters/types.js';
 import { LOADER_TABLES } from '../../migrations/tables.js';
+import { registerOpenRun, unregisterOpenRun } from './open-runs.js';
 import type {
   FinishedRun,
   PersistedColumnMapping,
@@ -27,6 +28,10 @@ const MAPPING_COLUMNS = [
   'first_seen_at',
   'last_seen_at',
 ] as const;
+
+/** The error recorded on a run that a later run found still marked `running`. */
+export const ABANDONED_RUN_ERROR =
+  'The process ended before recording how this run ended (killed, or stopped by a second signal); its uncommitted batch was rolled back.';
 
 const RUN_COLUMNS = ['load_id', 'started_at', 'finished_at', 'status', 'streams', 'requests', 'tokens', 'error'] as const;
 
@@ -128,12 +133,39 @@ export class StateStore {
     }
   }
 
+  /**
+   * Records the start of a run. Call it while holding the schema (the warehouse's lock or
+   * DuckDB's file lock): any other run still marked `running` then belongs to a process that
+   * ended without recording its end (SIGKILL, a crash, a second signal whose write did not get
+   * through), so it is closed as interrupted first. Its uncommitted batch was rolled back.
+   */
   async startRun(loadId: string, startedAt: string): Promise<void> {
+    await this.closeAbandonedRuns(startedAt);
     await this.insert(this.client, 'runs', ['load_id', 'started_at', 'status'], [loadId, startedAt, 'running']);
+    registerOpenRun({ loadId, recordInterrupted: (reason) => this.recordInterrupted(loadId, reason) });
+  }
+
+  /** Marks every run still recorded as `running` as interrupted; returns how many there were. */
+  async closeAbandonedRuns(now: string): Promise<number> {
+    const status = this.id('status');
+    const abandoned = await this.client.query(
+      `SELECT ${this.id('load_id')} FROM ${this.table('runs')} WHERE ${status} = ${this.p(1)}`,
+      ['running'],
+    );
+    if (abandoned.length === 0) return 0;
+    await this.client.execute(
+      `UPDATE ${this.table('runs')} SET ${status} = ${this.p(1)}, ${this.id('finished_at')} = ${this.p(2)}, ` +
+        `${this.id('error')} = ${this.p(3)} WHERE ${status} = ${this.p(4)}`,
+      ['interrupted', now, ABANDONED_RUN_ERROR, 'running'],
+    );
+    return abandoned.length;
   }
 
   /** Records how a run ended; the row is replaced whole, keeping the recorded start time. */
   async finishRun(loadId: string, run: FinishedRun, finishedAt: string): Promise<void> {
+    // From here on the run's end is being written by the run itself; a racing signal handler
+    // must not write a second, poorer record.
+    unregisterOpenRun(loadId);
     const existing = await this.client.query(
       `SELECT ${this.id('started_at')} FROM ${this.table('runs')} WHERE ${this.id('load_id')} = ${this.p(1)}`,
       [loadId],
@@ -152,6 +184,21 @@ export class StateStore {
         run.error ?? null,
       ]);
     });
+  }
+
+  /**
+   * The emergency record of a run stopped without finishing its batch (a second signal): status
+   * `interrupted`, with `reason`. A single autocommitted statement, never a transaction of its
+   * own: starting one could disturb the batch transaction in flight on a one-connection warehouse
+   * (DuckDB). There, a statement issued during that transaction joins it and is rolled back with
+   * it when the process exits; the next run's `startRun` then closes the record instead.
+   */
+  async recordInterrupted(loadId: string, reason: string, finishedAt = new Date().toISOString()): Promise<void> {
+    await this.client.execute(
+      `UPDATE ${this.table('runs')} SET ${this.id('status')} = ${this.p(1)}, ${this.id('finished_at')} = ${this.p(2)}, ` +
+        `${this.id('error')} = ${this.p(3)} WHERE ${this.id('load_id')} = ${this.p(4)} AND ${this.id('status')} = ${this.p(5)}`,
+      ['interrupted', finishedAt, reason, loadId, 'running'],
+    );
   }
 
   /** The most recent runs, newest first. */

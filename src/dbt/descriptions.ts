@@ -11,6 +11,7 @@ import type { ColumnMapping } from '../schema/column-map.js';
 import { INFERRED_FIELD_TYPE } from '../schema/column-map.js';
 import { LOGICAL_TYPES } from '../schema/types.js';
 import type { FieldDefinition, FieldOption } from '../pipedrive/fields.js';
+import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
 
 /** Enum and set option lists longer than this are cut, so a 500-option field stays readable. */
 export const MAX_LISTED_OPTIONS = 25;
@@ -94,13 +95,35 @@ export function escapeJinja(text: string): string {
   return /\{[{%#]|[}%#]\}/.test(text) ? `{% raw %}${text.replace(/\{%-?\s*endraw\s*-?%\}/g, '')}{% endraw %}` : text;
 }
 
+function pluralOf(entity: string): string {
+  return entity.endsWith('y') ? `${entity.slice(0, -1)}ies` : `${entity}s`;
+}
+
+/** `/api/v2/deals`, `/v1/leads`: where a stream reads. */
+function endpointOf(stream: StreamDefinition): string {
+  return `${stream.api === 'v2' ? '/api/v2' : '/v1'}${stream.path}`;
+}
+
+/**
+ * A table's description: a fixed text for the main entities; for other catalog tables, what
+ * they hold and where they come from, built from the catalog so that new streams are described.
+ */
 export function tableDescription(table: string): string {
-  const entity = /^(deal|person|organization|product|activity)_fields$/.exec(table)?.[1];
+  const entity = /^([a-z]+)_fields$/.exec(table)?.[1];
   if (entity) {
-    const plural = entity === 'activity' ? 'activities' : `${entity}s`;
+    const plural = pluralOf(entity);
     return `Field definitions of Pipedrive ${plural}: what each column of ${plural} is in Pipedrive.`;
   }
-  return ENTITY_TABLE_DESCRIPTIONS[table] ?? `Table ${table} of the Pipedrive schema.`;
+  const fixed = ENTITY_TABLE_DESCRIPTIONS[table];
+  if (fixed) return fixed;
+  const streams = STREAMS.filter((stream) => stream.table === table);
+  const first = streams[0];
+  if (!first) return `Table ${table} of the Pipedrive schema.`;
+  const full = streams.every((stream) => stream.replication === 'full') ? ' Re-read in full on every run.' : '';
+  return (
+    `Pipedrive ${table.replace(/_/g, ' ')}, one row per ${first.primaryKey.join(', ')} ` +
+    `(from ${streams.map(endpointOf).join(', ')}).${full}`
+  );
 }
 
 function optionList(options: readonly FieldOption[], withIds: boolean): string {
@@ -171,6 +194,7 @@ export function isGeneratedDescription(text: string): boolean {
   return (
     /^Built-in Pipedrive field [a-z0-9_]+ \(its API name\)\.$/.test(text) ||
     /^Table [a-z0-9_]+ of the Pipedrive schema\.$/.test(text) ||
+    /^Pipedrive [a-z0-9 ]+, one row per [a-z0-9_, ]+ \(from [^)]*\)\.( Re-read in full on every run\.)?$/.test(text) ||
     /^Field definitions of Pipedrive [a-z]+: /.test(text) ||
     /^Values of [a-z0-9_]+ since its type changed to /.test(text) ||
     text === 'A column the loader did not create from Pipedrive metadata.' ||

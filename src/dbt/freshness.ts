@@ -14,6 +14,9 @@
  * Thresholds are written in the largest dbt period that expresses them exactly
  * (`{count: 3, period: hour}` rather than 180 minutes), so the YAML reads naturally.
  */
+import { parseSchedule } from '../ci/schedule.js';
+import { ConfigurationError } from '../errors.js';
+import { parseEvery } from '../watch/schedule.js';
 
 export interface Freshness {
   readonly warnAfterMinutes: number;
@@ -50,4 +53,29 @@ export function dbtDuration(minutes: number): DbtDuration {
   if (minutes % 1440 === 0) return { count: minutes / 1440, period: 'day' };
   if (minutes % 60 === 0) return { count: minutes / 60, period: 'hour' };
   return { count: minutes, period: 'minute' };
+}
+
+/**
+ * Thresholds for `dbt-sources --schedule`: the same forms as `init-ci --schedule` (`30m`, `1h`,
+ * a cron line), plus any `load --every` interval (`45m`, `90s`): for freshness only the longest
+ * gap between runs matters, not whether cron can express it.
+ */
+export function freshnessForSchedule(text: string): Freshness {
+  let gapMinutes: number | null;
+  try {
+    gapMinutes = parseSchedule(text).maxGapMinutes;
+  } catch (scheduleError) {
+    try {
+      gapMinutes = parseEvery(text, 1_000) / 60_000;
+    } catch {
+      throw scheduleError;
+    }
+  }
+  if (gapMinutes === null) {
+    throw new ConfigurationError(
+      `--schedule "${text}": the longest gap between its runs cannot be worked out (days of the month or months are ` +
+        'restricted); give the schedule as an interval instead, e.g. --schedule 1h, for the freshness thresholds.',
+    );
+  }
+  return freshnessFor(gapMinutes);
 }

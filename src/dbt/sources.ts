@@ -24,7 +24,7 @@
  */
 import { parse, stringify } from 'yaml';
 import { ConfigurationError } from '../errors.js';
-import { STREAMS, type FieldEntity } from '../pipedrive/catalog.js';
+import { STREAMS, type FieldEntity, type MetadataEntity } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
 import { builtinColumnsOf } from '../schema/builtins.js';
 import type { ColumnMapping } from '../schema/column-map.js';
@@ -56,8 +56,11 @@ export interface SourcesInput {
   readonly tables: ReadonlyMap<string, readonly ColumnSpec[]>;
   /** Rows of `_loader_columns`: which column holds which custom field. */
   readonly mappings: readonly ColumnMapping[];
-  /** Current field definitions per entity (option lists, built-in names, deleted fields). */
-  readonly fields: ReadonlyMap<FieldEntity, readonly FieldDefinition[]>;
+  /**
+   * Current field definitions per entity (option lists, built-in names, deleted fields), from the
+   * `<entity>_fields` tables: deal, person … and note, lead.
+   */
+  readonly fields: ReadonlyMap<MetadataEntity, readonly FieldDefinition[]>;
   readonly primaryKeys: ReadonlyMap<string, readonly string[]>;
   readonly freshness: Freshness;
   /** The previous file's text: user additions in it are kept. */
@@ -71,8 +74,18 @@ export function primaryKeysFromCatalog(): Map<string, string[]> {
   return new Map(STREAMS.map((stream) => [stream.table, [...stream.primaryKey]]));
 }
 
+/** Whose custom fields a table carries (leads carry the deal custom fields). */
 const ENTITY_OF_TABLE: ReadonlyMap<string, FieldEntity> = new Map(
   STREAMS.flatMap((stream) => (stream.fieldsOf ? [[stream.table, stream.fieldsOf] as const] : [])),
+);
+
+function pluralOf(entity: string): string {
+  return entity.endsWith('y') ? `${entity.slice(0, -1)}ies` : `${entity}s`;
+}
+
+/** Whose field metadata names a table's built-in columns: leads → lead (lead_fields), deals → deal. */
+const METADATA_OF_TABLE: ReadonlyMap<string, MetadataEntity> = new Map(
+  STREAMS.flatMap((stream) => (stream.describes ? [[pluralOf(stream.describes), stream.describes] as const] : [])),
 );
 
 const SYSTEM_NAMES = SYSTEM_COLUMNS.map((column) => column.name);
@@ -98,7 +111,10 @@ interface TableContext {
   readonly table: string;
   readonly columnNames: ReadonlySet<string>;
   readonly mappingsByColumn: ReadonlyMap<string, ColumnMapping>;
+  /** Definitions of the entity whose custom fields the table carries. */
   readonly definitions: readonly FieldDefinition[] | undefined;
+  /** Definitions naming the table's built-in columns (its own entity's, when it has some). */
+  readonly builtinDefinitions: readonly FieldDefinition[] | undefined;
 }
 
 function describeColumn(column: string, context: TableContext): string {
@@ -109,7 +125,7 @@ function describeColumn(column: string, context: TableContext): string {
     const current = context.definitions?.find((field) => field.field_code === mapping.field_key);
     return customColumnDescription(mapping, current, context.definitions !== undefined);
   }
-  const builtin = context.definitions?.find((field) => !field.is_custom_field && field.field_code === column);
+  const builtin = context.builtinDefinitions?.find((field) => !field.is_custom_field && field.field_code === column);
   if (builtin || builtinColumnsOf(context.table).some((spec) => spec.name === column)) {
     return builtinColumnDescription(column, builtin);
   }
@@ -125,6 +141,7 @@ function tableEntry(table: string, specs: readonly ColumnSpec[], input: SourcesI
   const names = specs.map((spec) => spec.name.toLowerCase());
   const primaryKey = (input.primaryKeys.get(table) ?? []).map((name) => name.toLowerCase());
   const entity = ENTITY_OF_TABLE.get(table);
+  const builtinEntity = METADATA_OF_TABLE.get(table) ?? entity;
   const context: TableContext = {
     table,
     columnNames: new Set(names),
@@ -132,6 +149,7 @@ function tableEntry(table: string, specs: readonly ColumnSpec[], input: SourcesI
       input.mappings.filter((m) => m.table_name.toLowerCase() === table).map((m) => [m.column_name.toLowerCase(), m]),
     ),
     definitions: entity ? input.fields.get(entity) : undefined,
+    builtinDefinitions: builtinEntity ? input.fields.get(builtinEntity) : undefined,
   };
   const columns = orderColumns(table, names, primaryKey).map((name): YamlMap => {
     const tests = primaryKeyTests(name, primaryKey);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { dbtDuration, freshnessFor } from '../../../src/dbt/freshness.js';
+import { dbtDuration, freshnessFor, freshnessForSchedule } from '../../../src/dbt/freshness.js';
+import { STREAMS } from '../../../src/pipedrive/catalog.js';
 import { escapeJinja, isGeneratedDescription, tableDescription } from '../../../src/dbt/descriptions.js';
 import { parseSchedule } from '../../../src/ci/schedule.js';
 
@@ -23,6 +24,21 @@ describe('freshnessFor', () => {
 
   it.each([0, -5, Number.NaN, Number.POSITIVE_INFINITY])('refuses %d', (minutes) => {
     expect(() => freshnessFor(minutes)).toThrow(RangeError);
+  });
+});
+
+describe('freshnessForSchedule (dbt-sources --schedule)', () => {
+  it('takes init-ci schedules, cron lines and any --every interval', () => {
+    expect(freshnessForSchedule('30m')).toEqual({ warnAfterMinutes: 60, errorAfterMinutes: 180 });
+    expect(freshnessForSchedule('6h')).toEqual({ warnAfterMinutes: 720, errorAfterMinutes: 2160 });
+    expect(freshnessForSchedule('0 */4 * * *')).toEqual({ warnAfterMinutes: 480, errorAfterMinutes: 1440 });
+    expect(freshnessForSchedule('45m')).toEqual({ warnAfterMinutes: 90, errorAfterMinutes: 270 });
+    expect(freshnessForSchedule('90s')).toEqual({ warnAfterMinutes: 60, errorAfterMinutes: 180 });
+  });
+
+  it('refuses what has no longest gap, or is no schedule at all', () => {
+    expect(() => freshnessForSchedule('0 6 1 * *')).toThrow(/cannot be worked out/);
+    expect(() => freshnessForSchedule('often')).toThrow(/is not supported/);
   });
 });
 
@@ -70,6 +86,15 @@ describe('descriptions', () => {
     for (const written of ['Where the lead came from.', 'Custom source of truth', 'Pipedrive deals, cleaned.']) {
       expect(isGeneratedDescription(written), written).toBe(false);
     }
+  });
+
+  it('describes every catalog table from the catalog, and recognises that text as its own', () => {
+    for (const table of new Set(STREAMS.map((stream) => stream.table))) {
+      const text = tableDescription(table);
+      expect(text, table).not.toMatch(/^Table .* of the Pipedrive schema/);
+      expect(isGeneratedDescription(text), text).toBe(true);
+    }
+    expect(tableDescription('stages')).toMatch(/re-read in full on every run/);
   });
 
   it('names the table a field-definition table describes', () => {

@@ -87,7 +87,7 @@ describe('regenerating sources.yml', () => {
       const id = columnOf(source, 'deals', 'id');
       id['data_tests'] = [{ unique: { config: { severity: 'warn' } } }, 'not_null', { relationships: { to: "ref('x')", field: 'id' } }];
       (deals['columns'] as Map_[]).push({ name: 'planned_column', description: 'Coming soon.' });
-      (source['tables'] as Map_[]).push({ name: 'deal_products', description: 'Added by hand.' });
+      (source['tables'] as Map_[]).push({ name: 'deal_forecasts', description: 'Added by hand.' });
       (file['sources'] as Map_[]).push({ name: 'stripe', tables: [{ name: 'charges' }] });
       file['models'] = [{ name: 'stg_deals', description: 'Staged deals.' }];
     });
@@ -114,7 +114,7 @@ describe('regenerating sources.yml', () => {
       { relationships: { to: "ref('x')", field: 'id' } },
     ]);
     expect((tableOf(source, 'deals')['columns'] as Map_[]).at(-1)).toEqual({ name: 'planned_column', description: 'Coming soon.' });
-    expect((source['tables'] as Map_[]).at(-1)).toEqual({ name: 'deal_products', description: 'Added by hand.' });
+    expect((source['tables'] as Map_[]).at(-1)).toEqual({ name: 'deal_forecasts', description: 'Added by hand.' });
     expect((file['sources'] as Map_[]).map((s) => s['name'])).toEqual(['pipedrive', 'stripe']);
     expect(file['models']).toEqual([{ name: 'stg_deals', description: 'Staged deals.' }]);
     // And regenerating that again is stable.

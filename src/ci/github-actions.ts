@@ -157,8 +157,7 @@ export function renderGithubWorkflow(options: GithubWorkflowOptions): string {
 #
 # Setup (Settings → Secrets and variables → Actions → New repository secret):
 #   ${tokenSecret}: the API token of the loader's admin user in Pipedrive
-${warehouseSecrets.map((name) => `#   ${name}: used by profiles.yml as {{ env_var('${name}') }}`).join('\n')}
-# Pin the loader in this repository so scheduled runs use a reviewed version:
+${warehouseSecrets.map((name) => `#   ${name}: used by profiles.yml as {{ env_var('${name}') }}\n`).join('')}# Pin the loader in this repository so scheduled runs use a reviewed version:
 #   npm install --save-dev pipedrive-loader   (commit package.json and package-lock.json)
 #
 # GitHub may start scheduled runs late when it is busy, and disables schedules in public

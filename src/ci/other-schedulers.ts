@@ -6,13 +6,16 @@
  *   runs only for scheduled pipelines or by hand (`web`). `resource_group` is GitLab's way of
  *   never running two jobs of one integration at once. A manual pipeline with the variable
  *   FULL_REFRESH=true re-reads everything. The token and warehouse secrets are masked CI/CD
- *   variables, which GitLab exports into the job's environment under their own names.
+ *   variables, which GitLab exports into the job's environment under their own names. Exit codes
+ *   4 (budget spent) and 7 (schema held by another run) mark the job as a warning, not a failure,
+ *   as the GitHub workflow does.
  * - cron: `flock -n` skips a run while the previous one still holds the lock (the loader's own
  *   schema lock would make it wait and then exit 7); the token comes from an env file readable
  *   only by the cron user, never from the crontab itself, which other tools print.
  */
 import { ConfigurationError } from '../errors.js';
 import { schemaNameFromIntegration } from '../schema/naming.js';
+import { WARNING_EXIT_CODES } from './annotations.js';
 import { concurrencyGroupFor, shellQuote, yamlString } from './github-actions.js';
 import { DEFAULT_SCHEDULE, minuteOffsetFor, parseSchedule } from './schedule.js';
 
@@ -44,6 +47,9 @@ pipedrive-load:
   rules:
     - if: '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"'
   resource_group: ${concurrencyGroupFor(integration)}
+  # 4: the API budget is spent, 7: another run holds the schema; both resume on the next run.
+  allow_failure:
+    exit_codes: [${WARNING_EXIT_CODES.join(', ')}]
   variables:
     PIPEDRIVE_INTEGRATION: ${yamlString(integration)}
   cache:

@@ -96,6 +96,17 @@ describe('renderGithubWorkflow', () => {
     );
   });
 
+  it('needs no warehouse secret for a target without one, and keeps its header comment whole', () => {
+    const none = workflow({ integration: 'Acme', warehouseSecrets: [] });
+    expect(Object.keys(none.load.env ?? {}).filter((key) => key !== 'PIPEDRIVE_LOADER_ANNOTATE')).toEqual([
+      'PIPEDRIVE_API_TOKEN',
+      'PIPEDRIVE_INTEGRATION',
+      'FULL_REFRESH',
+    ]);
+    const header = none.text.slice(0, none.text.indexOf('\nname:'));
+    expect(header.split('\n').every((line) => line.startsWith('#'))).toBe(true);
+  });
+
   it('never overlaps runs of one integration, and never cancels a run in progress', () => {
     expect(parsed.jobs.load.concurrency).toEqual({
       group: 'pipedrive-loader-stitch_pipedrive',

@@ -11,6 +11,7 @@ interface GitlabJob {
   image: string;
   rules: { if: string }[];
   resource_group: string;
+  allow_failure: { exit_codes: number[] };
   variables: Record<string, string>;
   script: string[];
 }
@@ -30,6 +31,10 @@ describe('renderGitlabCi', () => {
 
   it('never runs two loads of one integration at once', () => {
     expect(job?.resource_group).toBe('pipedrive-loader-stitch_pipedrive');
+  });
+
+  it('reports a spent budget (4) and a held schema (7) as warnings, not failures', () => {
+    expect(job?.allow_failure).toEqual({ exit_codes: [4, 7] });
   });
 
   it('loads the integration, with --full-refresh when FULL_REFRESH=true', () => {
@@ -61,5 +66,12 @@ describe('README snippets', () => {
   it('are rendered for an example company', () => {
     expect(parse(GITLAB_CI_EXAMPLE)).toHaveProperty('pipedrive-load');
     expect(CRONTAB_EXAMPLE).toMatch(/^[\d,]+ \* \* \* \* cd \/srv\/pipedrive && /);
+  });
+
+  it('are in the README exactly as the renderers write them', async () => {
+    const { readFileSync } = await import('node:fs');
+    const readme = readFileSync(new URL('../../../README.md', import.meta.url), 'utf8');
+    expect(readme).toContain(GITLAB_CI_EXAMPLE.trimEnd());
+    expect(readme).toContain(CRONTAB_EXAMPLE);
   });
 });

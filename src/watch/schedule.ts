@@ -6,7 +6,8 @@
  *
  * - **Interval** (`parseEvery`): a whole number with a unit, `s`, `m` or `h` (`90s`, `30m`, `6h`),
  *   at least one minute. Pipedrive's own replication runs every 30 minutes; a shorter interval
- *   mostly spends API tokens on empty pages.
+ *   mostly spends API tokens on empty pages. The minimum is a parameter only so that the
+ *   end-to-end test can run cycles seconds apart (the CLI's hidden `--every-minimum`).
  * - **Jitter** (`nextRunDelay`): the next run is due one interval after the previous run STARTED,
  *   moved by a random offset of up to ±`jitterFraction` of the interval (default ±10 %), so that
  *   many loaders started at the same minute drift apart instead of hitting Pipedrive together.
@@ -29,7 +30,7 @@ export const DEFAULT_JITTER_FRACTION = 0.1;
 const UNIT_MS: Readonly<Record<string, number>> = { s: 1_000, m: 60_000, h: 3_600_000 };
 
 /** `--every 30m` → 1 800 000 ms. Throws ConfigurationError with the accepted forms. */
-export function parseEvery(text: string): number {
+export function parseEvery(text: string, minimumMs: number = MIN_INTERVAL_MS): number {
   const match = /^\s*(\d+)\s*([smh])\s*$/i.exec(text);
   if (!match) {
     throw new ConfigurationError(
@@ -38,8 +39,8 @@ export function parseEvery(text: string): number {
   }
   const [, amount = '', unit = ''] = match;
   const intervalMs = Number(amount) * (UNIT_MS[unit.toLowerCase()] ?? 0);
-  if (intervalMs < MIN_INTERVAL_MS) {
-    throw new ConfigurationError(`--every ${text.trim()} is too short: the minimum is 1m.`);
+  if (intervalMs < Math.max(minimumMs, 1_000)) {
+    throw new ConfigurationError(`--every ${text.trim()} is too short: the minimum is ${formatDuration(minimumMs).replace(/ /g, '')}.`);
   }
   if (!Number.isSafeInteger(intervalMs)) throw new ConfigurationError(`--every ${text.trim()} is too long.`);
   return intervalMs;
@@ -201,14 +202,16 @@ const OUTCOME_WORDS: Readonly<Record<CycleOutcome, string>> = {
 /**
  * The one line printed per run in `--every` mode, e.g.
  * `run 3 (1m 12s): succeeded; next run in 28m 48s` or
- * `run 2 (3s): failed: Pipedrive answered 503; next run in 30m`.
- * The CLI's Reporter prints it, so secrets in error messages are redacted there.
+ * `run 2 (3s): failed: Pipedrive answered 503; next run in 30m`. `details` (the run's figures)
+ * follow the outcome in parentheses. The CLI's Reporter prints it, so secrets in error messages
+ * are redacted there.
  */
-export function formatCycleLine(report: CycleReport): string {
+export function formatCycleLine(report: CycleReport, details?: string): string {
   let line = `run ${report.cycle} (${formatDuration(report.finishedAt - report.startedAt)}): ${OUTCOME_WORDS[report.outcome]}`;
   if (report.outcome === 'failed' && report.error !== undefined) {
     const message = report.error instanceof Error ? report.error.message : String(report.error);
     line += `: ${message.split('\n')[0]}`;
   }
+  if (details !== undefined && details !== '') line += ` (${details})`;
   return line + (report.nextDelayMs === null ? '' : `; next run in ${formatDuration(report.nextDelayMs)}`);
 }

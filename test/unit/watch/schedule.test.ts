@@ -36,6 +36,12 @@ describe('parseEvery', () => {
     expect(() => parseEvery('0m')).toThrow(/minimum is 1m/);
   });
 
+  it('takes a lower minimum when the caller gives one (the hidden --every-minimum), never under a second', () => {
+    expect(parseEvery('2s', 1_000)).toBe(2_000);
+    expect(() => parseEvery('2s', 5_000)).toThrow(/minimum is 5s/);
+    expect(() => parseEvery('0s', 0)).toThrow(/too short/);
+  });
+
   it.each(['30', 'm', '1.5h', '-5m', '30 minutes', '1d', ''])('rejects %j with the accepted forms', (text) => {
     expect(() => parseEvery(text)).toThrow(/whole number and a unit s, m or h/);
   });
@@ -303,6 +309,13 @@ describe('formatCycleLine', () => {
     expect(formatCycleLine({ ...base, outcome: 'interrupted', nextDelayMs: null })).toBe(
       'run 3 (1m 12s): stopped by signal after its current batch',
     );
+  });
+
+  it('puts the run’s figures after the outcome', () => {
+    expect(formatCycleLine({ ...base, outcome: 'succeeded', nextDelayMs: 1_728_000 }, '12 rows, 9 requests, 90 tokens, load L1')).toBe(
+      'run 3 (1m 12s): succeeded (12 rows, 9 requests, 90 tokens, load L1); next run in 28m 48s',
+    );
+    expect(formatCycleLine({ ...base, outcome: 'succeeded', nextDelayMs: null }, '')).toBe('run 3 (1m 12s): succeeded');
   });
 
   it('adds the first line of a failure’s message', () => {

@@ -1,0 +1,188 @@
+/**
+ * `load --every` as a user runs it: the real CLI in its own process with the bundled sandbox,
+ * stopped by SIGTERM. The cycles are seconds apart thanks to the hidden `--every-minimum 1s`
+ * (the real minimum is 1m); `--full-refresh` makes every cycle rewrite every person, page by page
+ * (`--batch-rows 500` = one 500-record page per committed batch), so the rows of each run are
+ * visible by their `_load_id`; a low `--requests-per-2s` keeps a run in progress long enough for
+ * the signal to land inside it.
+ *
+ * What must hold whenever the signal lands: one line per run, every run recorded and closed
+ * (none left `running`), and the stopped run's rows are whole committed batches: a multiple of
+ * the batch size, forming a prefix of the update-time order, with the bookmark committed with
+ * them.
+ *
+ * A second signal abandons the batch in flight: the run is still recorded as interrupted.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnCli } from '../helpers/cli.js';
+
+const SCHEMA = 'every_test';
+const BATCH = 500;
+let dir: string;
+
+interface LogLine {
+  readonly level: string;
+  readonly event: string;
+  readonly stream: string | null;
+  readonly rows: number | null;
+  readonly requests: number | null;
+  readonly tokens: number | null;
+  readonly duration: number | null;
+  readonly load_id: string | null;
+  readonly message: string;
+  readonly [key: string]: unknown;
+}
+
+function jsonLines(stdout: string): LogLine[] {
+  return stdout
+    .trim()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+async function query(sql: string): Promise<Record<string, unknown>[]> {
+  const instance = await DuckDBInstance.create(join(dir, 'pipedrive.duckdb'));
+  const connection = await instance.connect();
+  try {
+    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+function isoSecond(value: unknown): string {
+  return (value as Date).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Calls `act` once stdout holds `count` lines of `event`. */
+function whenLogged(child: ChildProcess, stdout: () => string, event: string, count: number, act: () => void): void {
+  const poll = setInterval(() => {
+    const seen = stdout().split('\n').filter((line) => line.includes(`"event":"${event}"`)).length;
+    if (seen >= count) {
+      clearInterval(poll);
+      act();
+    }
+  }, 20);
+  child.on('exit', () => clearInterval(poll));
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pdl-every-'));
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('load --every', () => {
+  it('runs cycles until SIGTERM, one line per run, and stops with whole batches only', { timeout: 120_000 }, async () => {
+    const result = await spawnCli(
+      [
+        'load', '--sandbox', '--sandbox-deals', '6000', '--schema', SCHEMA, '--streams', 'persons',
+        '--full-refresh', '--batch-rows', String(BATCH), '--requests-per-2s', '4',
+        '--every', '1s', '--every-minimum', '1s', '--log-format', 'json',
+      ],
+      {
+        cwd: dir,
+        env: { HOME: dir, DBT_PROFILES_DIR: undefined, PIPEDRIVE_API_TOKEN: undefined },
+        onSpawn: (child, output) =>
+          // Two runs complete; the third starts at once (a run outlasts the 1 s interval).
+          whenLogged(child, output.stdout, 'run_cycle', 2, () => setTimeout(() => child.kill('SIGTERM'), 1_500)),
+      },
+    );
+    expect(result.stderr).toBe('');
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
+
+    const lines = jsonLines(result.stdout);
+    // Stable keys on every line.
+    for (const line of lines) {
+      expect(Object.keys(line).slice(0, 9)).toEqual(['level', 'event', 'stream', 'rows', 'requests', 'tokens', 'duration', 'load_id', 'message']);
+    }
+    // One line per run, and nothing else but the start, the stop request and the end.
+    expect([...new Set(lines.map((line) => line.event))].sort()).toEqual(['every_started', 'every_stopped', 'run_cycle', 'stop_requested']);
+    const cycles = lines.filter((line) => line.event === 'run_cycle');
+    expect(cycles.map((line) => line['cycle'])).toEqual([1, 2, 3]);
+    expect(cycles.map((line) => line['outcome'])).toEqual(['succeeded', 'succeeded', 'interrupted']);
+    for (const cycle of cycles) {
+      expect(cycle.load_id).toMatch(/^\d{8}T\d{6}Z-[0-9a-f]{6}$/);
+      expect(cycle.message).toMatch(/^run \d \(\d+s\): /);
+    }
+    const [first, second, stopped] = cycles;
+    expect(first?.rows).toBe(second?.rows);
+    expect(first?.['next_run_in']).toEqual(expect.any(Number));
+    expect(stopped?.['next_run_in']).toBeNull();
+    expect(stopped?.message).toContain('stopped by signal after its current batch');
+
+    // Every run is recorded and closed.
+    const runs = await query(`SELECT load_id, status, finished_at FROM ${SCHEMA}._loader_runs ORDER BY started_at, load_id`);
+    expect(runs.map((run) => [run['load_id'], run['status']])).toEqual(
+      cycles.map((cycle) => [cycle.load_id, cycle['outcome']]),
+    );
+    for (const run of runs) expect(run['finished_at']).not.toBeNull();
+
+    // Whole batches only: the stopped run rewrote a prefix of the update-time order, in 500s.
+    const persons = await query(
+      `SELECT count(*) AS n, count(DISTINCT id) AS ids FROM ${SCHEMA}.persons`,
+    );
+    const total = Number(persons[0]?.['n']);
+    expect(Number(persons[0]?.['ids'])).toBe(total);
+    expect(total).toBeGreaterThan(2 * BATCH);
+    const byRun = await query(
+      `SELECT _load_id, count(*) AS n, min(update_time) AS oldest, max(update_time) AS newest
+       FROM ${SCHEMA}.persons GROUP BY _load_id`,
+    );
+    const ofStopped = byRun.find((row) => row['_load_id'] === stopped?.load_id);
+    const ofSecond = byRun.find((row) => row['_load_id'] === second?.load_id);
+    const rewritten = Number(ofStopped?.['n'] ?? 0);
+    expect(rewritten % BATCH).toBe(0);
+    expect(rewritten).toBeGreaterThan(0);
+    expect(rewritten).toBeLessThan(total);
+    expect(byRun.map((row) => row['_load_id']).sort()).toEqual([second?.load_id, stopped?.load_id].sort());
+    expect((ofStopped?.['newest'] as Date).getTime()).toBeLessThanOrEqual((ofSecond?.['oldest'] as Date).getTime());
+    // The bookmark is exactly the newest row the stopped run committed.
+    const [state] = await query(`SELECT bookmark, load_id FROM ${SCHEMA}._loader_state WHERE stream = 'persons'`);
+    expect(state).toEqual({ bookmark: isoSecond(ofStopped?.['newest']), load_id: stopped?.load_id });
+  });
+});
+
+describe('a second SIGTERM', () => {
+  it('abandons the batch in flight, yet records the run as interrupted', { timeout: 120_000 }, async () => {
+    const schema = 'second_signal';
+    const result = await spawnCli(
+      [
+        'load', '--sandbox', '--sandbox-deals', '20000', '--schema', schema, '--streams', 'persons',
+        // One batch holds every page, and pages come one a second: no batch is ever committing
+        // when the signals arrive, so the run's record is written at once.
+        '--batch-rows', '100000', '--requests-per-2s', '2', '--log-format', 'json',
+      ],
+      {
+        cwd: dir,
+        env: { HOME: dir, DBT_PROFILES_DIR: undefined, PIPEDRIVE_API_TOKEN: undefined },
+        onSpawn: (child, output) =>
+          whenLogged(child, output.stdout, 'stream_started', 1, () => {
+            setTimeout(() => child.kill('SIGTERM'), 500);
+            setTimeout(() => child.kill('SIGTERM'), 1_000);
+          }),
+      },
+    );
+    expect({ code: result.code, signal: result.signal }).toEqual({ code: 130, signal: null });
+    const events = jsonLines(result.stdout).map((line) => line.event);
+    expect(events).toContain('stop_requested');
+    expect(events).toContain('stop_forced');
+    expect(events).not.toContain('run_record_failed');
+    const runs = await query(`SELECT status, error, finished_at FROM ${schema}._loader_runs`);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/^Stopped by a second signal/) });
+    expect(runs[0]?.['finished_at']).not.toBeNull();
+    // Nothing of the abandoned batch reached the table.
+    const [count] = await query(`SELECT count(*) AS n FROM ${schema}.persons`);
+    expect(Number(count?.['n'])).toBe(0);
+  });
+});

@@ -42,8 +42,16 @@ export interface DuckDBSettings {
   readonly checkpointThreshold: string;
 }
 
-/** Validates the `settings` of a DuckDB output in profiles.yml. */
-export function parseDuckDBSettings(settings: Readonly<Record<string, unknown>>): DuckDBSettings {
+/**
+ * Validates a DuckDB output of profiles.yml. dbt-duckdb puts DuckDB options under a `settings:`
+ * map (`settings: {memory_limit: 1GB}`); they are read from there too, top-level keys winning.
+ */
+export function parseDuckDBSettings(output: Readonly<Record<string, unknown>>): DuckDBSettings {
+  const nested = output.settings;
+  if (nested !== undefined && (typeof nested !== 'object' || nested === null || Array.isArray(nested))) {
+    throw new ConfigurationError('The DuckDB target setting `settings` must be a map of DuckDB options, as in dbt-duckdb.');
+  }
+  const settings: Readonly<Record<string, unknown>> = { ...(nested as Record<string, unknown> | undefined), ...output };
   const {
     path = DEFAULT_DUCKDB_PATH,
     threads,
@@ -139,9 +147,10 @@ export class DuckDBClient implements WarehouseClient {
 
   async transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
     if (this.#inTransaction) throw new Error('DuckDBClient.transaction cannot be nested');
-    await this.execute('BEGIN TRANSACTION');
+    // Set before the first await: two overlapping calls must not both get past the check.
     this.#inTransaction = true;
     try {
+      await this.execute('BEGIN TRANSACTION');
       const result = await work(this.#session());
       await this.execute('COMMIT');
       return result;

@@ -30,6 +30,7 @@ duckdb_project:
         - parquet
       settings:
         s3_region: us-east-1
+        memory_limit: 1GB
 
 postgres_project:
   target: dev
@@ -180,6 +181,13 @@ describe('dbt-duckdb profiles', () => {
     const target = resolve('duckdb_project');
     expect(target).toMatchObject({ type: 'duckdb', name: 'dev' });
     expect(parseDuckDBSettings(target.settings)).toMatchObject({ path: '/tmp/dbt.duckdb', threads: 4 });
+  });
+
+  it('read DuckDB options from dbt-duckdb\'s `settings:` map, top-level keys winning', () => {
+    const target = resolve('duckdb_project');
+    expect(parseDuckDBSettings(target.settings)).toMatchObject({ memoryLimit: '1GB' });
+    expect(parseDuckDBSettings({ ...target.settings, memory_limit: '2GB' })).toMatchObject({ memoryLimit: '2GB' });
+    expect(() => parseDuckDBSettings({ path: 'x.duckdb', settings: 'fast' })).toThrow(/map of DuckDB options/);
   });
 });
 

@@ -55,10 +55,12 @@ async function* changedParents(context: LoadContext, child: ChildRead, since: Ch
   let afterId: SqlParam | undefined;
   for (;;) {
     const keyset = afterId === undefined ? `${q('update_time')} >= ${ts}` : `(${q('update_time')} > ${ts} OR (${q('update_time')} = ${ts} AND ${q('id')} > ${p(2)}))`;
-    const rows = await context.warehouse.query(
+    // Through the write queue: on a single-connection warehouse (DuckDB) a read must not land
+    // inside another stream's open transaction.
+    const rows = await context.writes.run(() => context.warehouse.query(
       `SELECT ${q('id')}, ${q('update_time')} FROM ${table} WHERE ${keyset} ORDER BY ${q('update_time')}, ${q('id')} LIMIT ${PARENTS_PER_QUERY}`,
       afterId === undefined ? [afterTime] : [afterTime, afterId],
-    );
+    ));
     for (const row of rows) {
       const parent = { id: row['id'] as string | number, updateTime: String(row['update_time']) };
       if (!(parent.updateTime === since?.update_time && skip.has(String(parent.id)))) yield parent;

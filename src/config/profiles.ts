@@ -196,7 +196,7 @@ export function resolveTarget(request: ProfileRequest): ResolvedTarget {
     }
     return {
       target: defaultTarget(),
-      notice: `No profiles.yml found; loading into the embedded DuckDB file ${DEFAULT_DUCKDB_PATH}.`,
+      notice: `No profiles.yml found; using the embedded DuckDB file ${DEFAULT_DUCKDB_PATH}.`,
     };
   }
   const text = readFileSync(file, 'utf8');

@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { spawnCli, type CliOptions } from '../helpers/cli.js';
 import { compareEntity, snapshotWarehouse } from '../helpers/compare.js';
+import { queryDuckDBFile } from '../helpers/duckdb-file.js';
 
 const SCHEMA = 'crash_test';
 let sandbox: Sandbox;
@@ -22,15 +22,8 @@ function load(onSpawn?: CliOptions['onSpawn']) {
   );
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(join(dir, 'pipedrive.duckdb'));
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+function query(sql: string): Promise<Record<string, unknown>[]> {
+  return queryDuckDBFile(join(dir, 'pipedrive.duckdb'), sql);
 }
 
 beforeAll(async () => {

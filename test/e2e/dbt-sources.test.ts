@@ -7,12 +7,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { spawnCli, type CliResult } from '../helpers/cli.js';
 import { dbtSourcesValidator } from '../unit/dbt/dbt-schema.js';
+import { queryDuckDBFile } from '../helpers/duckdb-file.js';
 
 const INTEGRATION = 'Dbt Test';
 const SCHEMA = 'dbt_test';
@@ -50,15 +50,8 @@ async function load(): Promise<void> {
   expect(result.code, result.stderr).toBe(0);
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(join(dir, 'pipedrive.duckdb'));
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+function query(sql: string): Promise<Record<string, unknown>[]> {
+  return queryDuckDBFile(join(dir, 'pipedrive.duckdb'), sql);
 }
 
 function sourceOf(text: string): Source {

@@ -17,9 +17,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
+import { queryDuckDBFile } from '../helpers/duckdb-file.js';
 
 const SCHEMA = 'every_test';
 const BATCH = 500;
@@ -46,15 +46,8 @@ function jsonLines(stdout: string): LogLine[] {
     .map((line) => JSON.parse(line) as LogLine);
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(join(dir, 'pipedrive.duckdb'));
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+function query(sql: string): Promise<Record<string, unknown>[]> {
+  return queryDuckDBFile(join(dir, 'pipedrive.duckdb'), sql);
 }
 
 function isoSecond(value: unknown): string {

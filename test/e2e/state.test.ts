@@ -13,6 +13,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { ABANDONED_RUN_ERROR } from '../../src/state/index.js';
 import { spawnCli, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../helpers/postgres.js';
+import { queryDuckDBFile } from '../helpers/duckdb-file.js';
 
 const INTEGRATION = 'State Test';
 const SCHEMA = 'state_test';
@@ -35,15 +36,8 @@ function json(result: CliResult): Line[] {
     .map((line) => JSON.parse(line) as Line);
 }
 
-async function query(sql: string): Promise<Record<string, unknown>[]> {
-  const instance = await DuckDBInstance.create(join(dir, 'pipedrive.duckdb'));
-  const connection = await instance.connect();
-  try {
-    return (await connection.runAndReadAll(sql)).getRowObjectsJS();
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+function query(sql: string): Promise<Record<string, unknown>[]> {
+  return queryDuckDBFile(join(dir, 'pipedrive.duckdb'), sql);
 }
 
 beforeAll(async () => {

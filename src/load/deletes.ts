@@ -11,7 +11,8 @@
  *
  * The comparison runs in the warehouse: the listed keys go into a staging table and one UPDATE
  * anti-joins against it. Rows already marked keep their first `_deleted_at`; a row listed again
- * (restored in Pipedrive) is cleared by its next upsert.
+ * is live again: cleared by its next upsert, or by the comparison itself when it comes back
+ * unchanged (a record that a visibility change hid for a while).
  */
 import type { WarehouseSession } from '../../adapters/types.js';
 import type { StreamDefinition } from '../pipedrive/catalog.js';
@@ -51,6 +52,7 @@ export async function markMissing(context: LoadContext, table: string, keys: rea
     throw new Error(`deletes need a single-column primary key on ${table}`);
   }
   const columns: ColumnSpec[] = [keyColumn];
+  const hasIsDeleted = write.columns.some((column) => column.name === 'is_deleted');
   const rows: Row[] = keys.map((key) => ({ [keyName]: key as Row[string] }));
   const target: TableRef = { schema, name: table };
   const q = (name: string): string => dialect.quoteIdentifier(name);
@@ -66,6 +68,13 @@ export async function markMissing(context: LoadContext, table: string, keys: rea
         [context.loadedAt],
       );
     }
+    // Listed again without having changed (a record a visibility change hid for a while): its
+    // row is current, so it is live again. Records Pipedrive itself reports deleted stay marked.
+    const reportedDeleted = hasIsDeleted ? ` AND (t.${q('is_deleted')} IS NULL OR t.${q('is_deleted')} = FALSE)` : '';
+    await session.execute(
+      `UPDATE ${dialect.qualify(target)} AS t SET ${q('_deleted_at')} = NULL WHERE t.${q('_deleted_at')} IS NOT NULL${reportedDeleted} ` +
+        `AND EXISTS (SELECT 1 FROM ${dialect.qualify(staging)} AS s WHERE s.${q(keyName)} = t.${q(keyName)})`,
+    );
     await session.execute(`DROP TABLE ${dialect.qualify(staging)}`);
     await context.store.saveBookmark(session, reconciledKey(table), context.loadedAt, context.loadId);
     return marked;

@@ -15,7 +15,7 @@
  */
 import type { WarehouseClient } from '../../adapters/types.js';
 import { BudgetExhaustedError, isLoaderError } from '../errors.js';
-import type { ChildRead, MetadataEntity, StreamDefinition } from '../pipedrive/catalog.js';
+import { STREAMS, type ChildRead, type MetadataEntity, type StreamDefinition } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
 import type { Reporter } from '../cli/output.js';
@@ -207,6 +207,11 @@ export class LoadPipeline {
     for (const stream of streams) {
       if (stream.children) continue;
       tables.set(stream.table, [...(tables.get(stream.table) ?? []), stream]);
+    }
+    // A table fed by several streams (deals and archived deals …) is compared only when all of
+    // them ran: `--streams deals_archived` alone lists no live deal, which is not a delete.
+    for (const [table, group] of tables) {
+      if (STREAMS.some((s) => s.table === table && !s.children && !s.describes && !group.includes(s))) tables.delete(table);
     }
     const tasks: Promise<void>[] = [];
     for (const [table, group] of tables) {

@@ -14,6 +14,7 @@ import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { slotOfUuid } from '../../src/sandbox/uuid-ids.js';
 import { spawnCli, type CliResult } from '../helpers/cli.js';
 import { compareEntity, snapshotWarehouse, type WarehouseSnapshot } from '../helpers/compare.js';
+import { queryDuckDBFile } from '../helpers/duckdb-file.js';
 
 const SCHEMA = 'all_entities';
 const SEED = 11;
@@ -127,6 +128,8 @@ describe('every entity, with deletes', () => {
     const [note] = firstIds('notes', 2).slice(1);
     if (note !== undefined) sandbox.mutate.update('notes', Number(note), { content: '<p>edited</p>' });
     sandbox.mutate.insert('deals', { title: 'New deal with products?' });
+    const [deal] = firstIds('deals', 1);
+    if (deal !== undefined) sandbox.mutate.delete('deals', Number(deal));
 
     const result = await load(['--reconcile-deletes', 'always']);
     expect(result.stderr).toBe('');
@@ -138,6 +141,32 @@ describe('every entity, with deletes', () => {
       expect(after.tables.get(table)?.get(id)?._deleted_at, `${table} ${id}`).not.toBeNull();
     }
     expect(after.tables.get('persons')?.get(winner)?._deleted_at).toBeNull();
+  });
+
+  it('never takes the rows of a table that one selected stream did not list for deletes', async () => {
+    // Archived deals alone list no live deal; that must not mark the live deals deleted.
+    const result = await load(['--streams', 'deals_archived', '--full-refresh', '--reconcile-deletes', 'always']);
+    expect(result.code).toBe(0);
+    const after = await snapshotWarehouse(join(dir, 'pipedrive.duckdb'), SCHEMA);
+    await expectEveryEntity(after);
+  });
+
+  it('brings back a row that is listed again unchanged, as after a visibility change', async () => {
+    const [person] = [...((await snapshotWarehouse(join(dir, 'pipedrive.duckdb'), SCHEMA)).tables.get('persons')?.entries() ?? [])].filter(
+      ([, row]) => row._deleted_at === null,
+    );
+    if (!person) throw new Error('no live person');
+    // As if an earlier scan had not seen it: hidden from the token for a while, then shown again.
+    await queryDuckDBFile(join(dir, 'pipedrive.duckdb'), `UPDATE ${SCHEMA}.persons SET _deleted_at = now() WHERE id = ${Number(person[0])}`);
+    const result = await load(['--reconcile-deletes', 'always']);
+    expect(result.code).toBe(0);
+    const after = await snapshotWarehouse(join(dir, 'pipedrive.duckdb'), SCHEMA);
+    expect(after.tables.get('persons')?.get(person[0])?._deleted_at).toBeNull();
+    // Deals that Pipedrive reports deleted keep their mark.
+    const deletedDeals = [...(after.tables.get('deals')?.values() ?? [])].filter((row) => row.is_deleted === true);
+    expect(deletedDeals.length).toBeGreaterThan(0);
+    for (const row of deletedDeals) expect(row._deleted_at).not.toBeNull();
+    await expectEveryEntity(after);
   });
 
   it('skips the key scans when deletes were reconciled less than a day ago', async () => {

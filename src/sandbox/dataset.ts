@@ -78,6 +78,7 @@ export class Dataset implements SandboxMutations {
   readonly fields: Record<FieldEntity, FieldCatalog>;
   readonly projectsAddon: boolean;
   private nowSecond: number;
+  private fieldChanges = 0;
   private readonly stores = new Map<SandboxEntity, EntityStore>();
   private readonly generators: Record<SandboxEntity, EntityGenerator>;
 
@@ -130,6 +131,11 @@ export class Dataset implements SandboxMutations {
 
   get now(): number {
     return this.nowSecond;
+  }
+
+  /** Bumped whenever a field catalog changes, which may change how every record is served. */
+  get fieldsVersion(): number {
+    return this.fieldChanges;
   }
 
   advance(seconds: number): void {
@@ -234,14 +240,17 @@ export class Dataset implements SandboxMutations {
   }
 
   renameField(entity: FieldEntity, fieldCode: string, newName: string): void {
+    this.fieldChanges++;
     this.fields[entity].rename(fieldCode, newName);
   }
 
   addField(entity: FieldEntity, spec: { name: string; field_type: CreatableCustomFieldType; options?: readonly string[] }): string {
+    this.fieldChanges++;
     return this.fields[entity].add(spec);
   }
 
   deleteOption(entity: FieldEntity, fieldCode: string, optionId: number): void {
+    this.fieldChanges++;
     this.fields[entity].deleteOption(fieldCode, optionId);
   }
 }

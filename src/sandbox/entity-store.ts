@@ -1,7 +1,8 @@
 /**
  * One entity's records: generated on demand from (seed, id), with compact typed columns for the
  * attributes that filtering and sorting need, and an overlay Map holding only mutated and
- * inserted records. Untouched records are never materialized except to be served.
+ * inserted records. Untouched records are never materialized except to be served; what list
+ * pages serve is kept as JSON bytes (up to SERVED_JSON_CACHE_BYTES) so the next read is a copy.
  */
 import type { Core, EntityGenerator, SandboxEntity, SandboxRecord } from './generation-context.js';
 import { DEAL_STATUS_NAMES, DealStatus } from './generation-context.js';
@@ -39,6 +40,12 @@ function deepCopy<T>(value: T): T {
   return structuredClone(value);
 }
 
+/**
+ * Bytes of served JSON one store keeps (UTF-8). Wide deals serialize to ~4 kB, so a 100,000-deal
+ * store fits; past the cap records are rendered on every request, as before the cache existed.
+ */
+export const SERVED_JSON_CACHE_BYTES = 512 * 1024 * 1024;
+
 export class EntityStore {
   private size: number;
   private addTime: Uint32Array;
@@ -50,6 +57,14 @@ export class EntityStore {
   private readonly orders = new Map<string, Order>();
   /** Bumped by every mutation: offset pages may resume from a remembered position only while it is unchanged. */
   private mutations = 0;
+  /**
+   * Each record's JSON as list pages serve it in their default shape, so paging through a large
+   * store costs a copy instead of generating and serializing every record again. An entry is
+   * dropped when its record changes (`put`); all of them when the shape changes (`servedJson`).
+   */
+  private readonly servedCache = new Map<number, Buffer>();
+  private servedCacheBytes = 0;
+  private servedCacheShape: number | undefined;
 
   constructor(
     readonly entity: SandboxEntity,
@@ -129,6 +144,33 @@ export class EntityStore {
     return this.generator.record(id, this.generator.core(id));
   }
 
+  /**
+   * The record's served JSON: from the cache, or `render(id)` (whose result must depend only on
+   * the record and on `shapeVersion`) encoded and cached while the cache has room.
+   */
+  servedJson(id: number, shapeVersion: number, render: (id: number) => string): Buffer {
+    if (this.servedCacheShape !== shapeVersion) {
+      this.servedCache.clear();
+      this.servedCacheBytes = 0;
+      this.servedCacheShape = shapeVersion;
+    }
+    const cached = this.servedCache.get(id);
+    if (cached) return cached;
+    const json = Buffer.from(render(id), 'utf8');
+    if (this.servedCacheBytes + json.length <= SERVED_JSON_CACHE_BYTES) {
+      this.servedCache.set(id, json);
+      this.servedCacheBytes += json.length;
+    }
+    return json;
+  }
+
+  private forgetServed(id: number): void {
+    const cached = this.servedCache.get(id);
+    if (!cached) return;
+    this.servedCache.delete(id);
+    this.servedCacheBytes -= cached.length;
+  }
+
   private order(sortBy: string): Order {
     let order = this.orders.get(sortBy);
     if (!order) {
@@ -200,6 +242,7 @@ export class EntityStore {
       this.size = id;
     }
     this.mutations++;
+    this.forgetServed(id);
     this.overlay.set(id, deepCopy(record));
     const statusName = String(record.status ?? 'open');
     const status = (DEAL_STATUS_NAMES as readonly string[]).indexOf(statusName);

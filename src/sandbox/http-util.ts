@@ -2,8 +2,14 @@
 
 export interface Reply {
   readonly status: number;
-  readonly body: string;
+  /** Text, or its UTF-8 bytes when a handler assembled them (list pages from cached records). */
+  readonly body: string | Buffer;
   readonly contentType: string;
+}
+
+/** The reply's body as text (fault injection cuts it by characters). */
+export function bodyText(reply: Reply): string {
+  return typeof reply.body === 'string' ? reply.body : reply.body.toString('utf8');
 }
 
 /** A request the handlers reject; the server turns it into Pipedrive's error envelope. */
@@ -19,6 +25,20 @@ export class ApiError extends Error {
 
 export function jsonReply(status: number, value: unknown): Reply {
   return { status, body: JSON.stringify(value), contentType: 'application/json; charset=utf-8' };
+}
+
+/** `{"success":true,"data":[…],"additional_data":…}` from each item's JSON, byte for byte as successReply. */
+export function successReplyFromJson(items: readonly Buffer[], additionalData: unknown): Reply {
+  const head = Buffer.from('{"success":true,"data":[', 'utf8');
+  const tail = Buffer.from(`],"additional_data":${JSON.stringify(additionalData)}}`, 'utf8');
+  const comma = Buffer.from(',', 'utf8');
+  const parts: Buffer[] = [head];
+  for (let i = 0; i < items.length; i++) {
+    if (i > 0) parts.push(comma);
+    parts.push(items[i] as Buffer);
+  }
+  parts.push(tail);
+  return { status: 200, body: Buffer.concat(parts), contentType: 'application/json; charset=utf-8' };
 }
 
 export function successReply(data: unknown, additionalData?: unknown): Reply {

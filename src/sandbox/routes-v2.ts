@@ -9,7 +9,7 @@ import type { Dataset } from './dataset.js';
 import type { EntityStore } from './entity-store.js';
 import type { SandboxEntity } from './generation-context.js';
 import type { Reply } from './http-util.js';
-import { ApiError, successReply } from './http-util.js';
+import { ApiError, successReply, successReplyFromJson } from './http-util.js';
 import { shapeCustomFields } from './serve-record.js';
 import type { Direction, KeyedId } from './sort-index.js';
 import { parseStrictTimestamp } from './time.js';
@@ -195,9 +195,14 @@ export function handleList(dataset: Dataset, request: ApiRequest): Reply {
   });
   const catalog = spec.fieldEntity ? dataset.fields[spec.fieldEntity] : undefined;
   const includeOptionLabels = query.get('include_option_labels') === 'true';
-  const data = result.ids.map((id) => shapeCustomFields(store.get(id), catalog, { includeOptionLabels, customFieldKeys }));
   const nextCursor = result.next ? encodeCursor(sortBy, direction, result.next) : null;
-  return successReply(data, { next_cursor: nextCursor });
+  if (includeOptionLabels || customFieldKeys) {
+    const data = result.ids.map((id) => shapeCustomFields(store.get(id), catalog, { includeOptionLabels, customFieldKeys }));
+    return successReply(data, { next_cursor: nextCursor });
+  }
+  // The default shape depends only on the record and the field catalogs: served from the store's cache.
+  const render = (id: number): string => JSON.stringify(shapeCustomFields(store.get(id), catalog));
+  return successReplyFromJson(result.ids.map((id) => store.servedJson(id, dataset.fieldsVersion, render)), { next_cursor: nextCursor });
 }
 
 const FIELD_PATHS: Record<string, FieldEntity> = {

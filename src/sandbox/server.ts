@@ -8,7 +8,7 @@ import { tokenCost } from '../pipedrive/costs.js';
 import type { Dataset } from './dataset.js';
 import type { FaultSpec, Faults } from './faults.js';
 import type { Reply } from './http-util.js';
-import { ApiError, cloudflareReply, errorReply } from './http-util.js';
+import { ApiError, bodyText, cloudflareReply, errorReply } from './http-util.js';
 import type { RateDecision, RateLimiter } from './rate-limit.js';
 import { handleUsers, handleUsersMe, handleV1Fields, isV1FieldsPath } from './routes-v1.js';
 import type { ApiRequest, Viewer } from './routes-v2.js';
@@ -80,7 +80,7 @@ function faultReply(fault: FaultSpec, decision: RateDecision): { reply?: Reply; 
 
 function send(res: ServerResponse, reply: Reply, decision: RateDecision, remaining = decision.remaining): void {
   // Encode once: pages of wide deals are megabytes.
-  const bytes = Buffer.from(reply.body, 'utf8');
+  const bytes = typeof reply.body === 'string' ? Buffer.from(reply.body, 'utf8') : reply.body;
   res.writeHead(reply.status, {
     'content-type': reply.contentType,
     'content-length': bytes.length,
@@ -139,12 +139,14 @@ export async function handleApiRequest(deps: PipelineDeps, req: IncomingMessage,
   if (fault?.kind === 'slow') await sleep(fault.delayMs ?? 1_000);
   if (fault?.kind === 'truncated') {
     // A complete HTTP response whose JSON stops half-way, as a cut proxy buffer would deliver it.
-    send(res, { ...reply, status: 200, body: reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 2))) }, decision);
+    const text = bodyText(reply);
+    send(res, { ...reply, status: 200, body: text.slice(0, Math.max(1, Math.floor(text.length / 2))) }, decision);
     return;
   }
   if (fault?.kind === 'drop') {
-    res.writeHead(200, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(reply.body) });
-    res.write(reply.body.slice(0, Math.floor(reply.body.length / 2)));
+    const text = bodyText(reply);
+    res.writeHead(200, { 'content-type': reply.contentType, 'content-length': Buffer.byteLength(text) });
+    res.write(text.slice(0, Math.floor(text.length / 2)));
     if (fault.delayMs) await sleep(fault.delayMs);
     res.socket?.destroy();
     return;

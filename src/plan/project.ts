@@ -9,9 +9,19 @@ import type { TablePlan } from './diff.js';
 export interface RowProjector {
   /** The physical columns written, in plan order, each once. */
   readonly columns: readonly ColumnSpec[];
-  /** A new row keyed by physical column name; desired columns missing from `row` stay missing. */
-  project(row: Readonly<Row>): Row;
+  /**
+   * The row keyed by physical column name; desired columns missing from `row` stay missing.
+   * When the plan writes every column to itself with its own type (no conflict: the usual case)
+   * this is `row` itself, its text and JSON cells normalised in place; otherwise a new row.
+   */
+  project(row: Row): Row;
 }
+
+/**
+ * Text and JSON cells may predate an inferred column's widening (a number shaped before the
+ * column became text), so even a same-type column normalises them; other same-type cells copy.
+ */
+const needsNormalising = (type: LogicalType): boolean => type === 'string' || type === 'json';
 
 /** Built once per table plan; `project` runs per row, so the plan is flattened into arrays. */
 export function createRowProjector(plan: TablePlan): RowProjector {
@@ -21,29 +31,63 @@ export function createRowProjector(plan: TablePlan): RowProjector {
   const toTypes: LogicalType[] = [];
   const columns: ColumnSpec[] = [];
   const seen = new Set<string>();
+  let onItself = true;
   for (const { source, target } of plan.targets) {
     sources.push(source.name);
     targets.push(target.name);
     fromTypes.push(source.type);
     toTypes.push(target.type);
+    if (source.name !== target.name || source.type !== target.type || seen.has(target.name)) onItself = false;
     if (!seen.has(target.name)) {
       seen.add(target.name);
       columns.push(target);
     }
   }
+  return { columns, project: onItself ? inPlace(sources, fromTypes) : copying(sources, targets, fromTypes, toTypes) };
+}
+
+/**
+ * Every column onto itself: only text and JSON cells that are not already text change, so the
+ * row is kept (a wide batch would otherwise allocate a second copy of every row).
+ */
+function inPlace(sources: readonly string[], types: readonly LogicalType[]): (row: Row) => Row {
+  const names: string[] = [];
+  const kinds: LogicalType[] = [];
+  sources.forEach((name, i) => {
+    const type = types[i] as LogicalType;
+    if (needsNormalising(type)) {
+      names.push(name);
+      kinds.push(type);
+    }
+  });
+  const count = names.length;
+  return (row) => {
+    for (let i = 0; i < count; i++) {
+      const name = names[i] as string;
+      const value: CellValue | undefined = row[name];
+      if (value === undefined || value === null || typeof value === 'string') continue;
+      const type = kinds[i] as LogicalType;
+      row[name] = convertCell(value, type, type);
+    }
+    return row;
+  };
+}
+
+function copying(
+  sources: readonly string[],
+  targets: readonly string[],
+  fromTypes: readonly LogicalType[],
+  toTypes: readonly LogicalType[],
+): (row: Row) => Row {
   const count = sources.length;
-  // Same type: copy, except text and JSON, whose cells may predate an inferred column's widening.
-  const copies = fromTypes.map((from, i) => from === toTypes[i] && from !== 'string' && from !== 'json');
-  return {
-    columns,
-    project(row: Readonly<Row>): Row {
-      const out: Row = {};
-      for (let i = 0; i < count; i++) {
-        const value: CellValue | undefined = row[sources[i] as string];
-        if (value === undefined) continue;
-        out[targets[i] as string] = copies[i] ? value : convertCell(value, fromTypes[i] as LogicalType, toTypes[i] as LogicalType);
-      }
-      return out;
-    },
+  const copies = fromTypes.map((from, i) => from === toTypes[i] && !needsNormalising(from));
+  return (row) => {
+    const out: Row = {};
+    for (let i = 0; i < count; i++) {
+      const value: CellValue | undefined = row[sources[i] as string];
+      if (value === undefined) continue;
+      out[targets[i] as string] = copies[i] ? value : convertCell(value, fromTypes[i] as LogicalType, toTypes[i] as LogicalType);
+    }
+    return out;
   };
 }

@@ -9,17 +9,39 @@ export interface BatchLimits {
   readonly maxBytes: number;
 }
 
-export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 2_000, maxBytes: 8 * 1024 * 1024 };
+/**
+ * 12 MB of estimated heap (estimateRowBytes counts what V8 really holds) is ~1,500 wide deal rows
+ * (~8 kB each, 111 columns); narrower tables reach the 2,000-row cap first. Up to four batches
+ * are alive at once (two streams of a table read together, each filling one while one commits),
+ * which kept a 100,000-deal load into PostgreSQL near 230 MB peak RSS. Smaller batches cost
+ * DuckDB, whose merge has a price per batch: ~1,000-row batches made the same load 12% slower.
+ */
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 2_000, maxBytes: 12 * 1024 * 1024 };
 
-/** A cheap upper-bound estimate of a row's in-memory size; exactness does not matter. */
+/**
+ * Rows at the start of a batch whose size is measured one by one; after them one row in
+ * SAMPLE_EVERY is measured and stands for the rows in between. Walking the keys of a wide row
+ * costs about a sixth of shaping it (measured: 5.5 µs against 31 µs for 111 columns), and the
+ * rows of one stream are alike; the row limit still bounds a batch whatever the estimate.
+ */
+const MEASURED_ROWS = 64;
+const SAMPLE_EVERY = 8;
+
+/**
+ * A cheap upper bound of a row's heap size; exactness does not matter, the order of magnitude
+ * does. Shaped rows are built key by key, so V8 keeps them as hash tables: about 48 bytes per
+ * column before its value (measured: a 111-column deal row takes 7.6 kB of heap; this says 8.7).
+ */
 export function estimateRowBytes(row: Row): number {
-  let bytes = 16;
+  let bytes = 64;
   for (const key in row) {
     const value: CellValue | undefined = row[key];
-    bytes += 8;
-    if (typeof value === 'string') bytes += value.length * 2;
-    else if (Array.isArray(value)) for (const item of value) bytes += 8 + item.length * 2;
-    else bytes += 8;
+    bytes += 48;
+    if (typeof value === 'string') bytes += 16 + value.length * 2;
+    else if (Array.isArray(value)) {
+      bytes += 16;
+      for (const item of value) bytes += 24 + item.length * 2;
+    } else bytes += 16;
   }
   return bytes;
 }
@@ -31,8 +53,9 @@ export class RowBatch {
   constructor(private readonly limits: BatchLimits) {}
 
   add(row: Row): void {
-    this.rows.push(row);
-    this.bytes += estimateRowBytes(row);
+    const count = this.rows.push(row);
+    if (count <= MEASURED_ROWS) this.bytes += estimateRowBytes(row);
+    else if (count % SAMPLE_EVERY === 0) this.bytes += estimateRowBytes(row) * SAMPLE_EVERY;
   }
 
   get size(): number {

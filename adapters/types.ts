@@ -69,6 +69,13 @@ export interface WarehouseSession {
    * and returns its name for `Dialect.merge`.
    */
   writeStaging(target: TableRef, columns: readonly ColumnSpec[], rows: readonly Row[]): Promise<TableRef>;
+  /**
+   * Optional backfill fast path: bulk-writes rows straight into `target`, without staging or
+   * merge. upsertBatch calls it only after checking, in this transaction, that no key repeats
+   * within `rows` and none is in the target yet; a key another writer inserts meanwhile must
+   * make it fail (the primary key), never overwrite.
+   */
+  insertRows?(target: TableRef, columns: readonly ColumnSpec[], rows: readonly Row[]): Promise<void>;
 }
 
 export interface WarehouseClient extends WarehouseSession {

@@ -3,7 +3,8 @@
  * (BEGIN, COMMIT, ROLLBACK on one pooled connection); statements run on the raw `pg` connection
  * knex hands out, because they are the Dialect's own SQL with `$n` parameters, which knex.raw
  * would misread (it binds `?`). Rows reach staging through COPY FROM STDIN (pg-copy-streams),
- * streamed in chunks of about 256 kB, so memory stays flat whatever the batch size.
+ * streamed in chunks of about 1 MB (copy-text.ts), so memory stays flat whatever the batch size;
+ * a backfill batch is COPYed straight into its table (`insertRows`, see src/load/upsert.ts).
  */
 import { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
@@ -15,11 +16,12 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { WarehouseTransientError } from '../../src/errors.js';
 import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
 import type { ResultRow, SqlParam, WarehouseClient, WarehouseSession } from '../types.js';
-import { copyIntoStaging, createStagingTable, postgresDialect, quoteIdentifier, TEMP_SCHEMA } from './dialect.js';
+import { copyInto, copyIntoStaging, createStagingTable, postgresDialect, quoteIdentifier, TEMP_SCHEMA } from './dialect.js';
 import { isConnectionLost, translatePostgresError } from './errors.js';
 import type { PostgresSettings } from './index.js';
 import { LOCK_STILL_HELD_SQL, SchemaLock } from './lock.js';
-import { copyChunks, parserFor, stripNul } from './values.js';
+import { copyChunks, type CopyLayout } from './copy-text.js';
+import { parserFor, stripNul } from './values.js';
 
 const POOL_SIZE = 4;
 
@@ -228,6 +230,7 @@ export class PostgresClient implements WarehouseClient {
         await this.#run(connection, sql, params);
       },
       writeStaging: (target, columns, rows) => this.#stage(connection, target, columns, rows),
+      insertRows: (target, columns, rows) => this.#copy(connection, copyInto(target, columns), { columns, rowNumbers: false }, rows, target),
     };
   }
 
@@ -238,14 +241,19 @@ export class PostgresClient implements WarehouseClient {
     // target name cannot push it past 63 bytes.
     const staging: TableRef = { schema: TEMP_SCHEMA, name: `_loader_staging_${this.#stagingCounter}` };
     await this.#run(connection, createStagingTable(staging, columns));
+    await this.#copy(connection, copyIntoStaging(staging, columns), { columns, rowNumbers: true }, rows, target);
+    return staging;
+  }
+
+  /** Streams `rows` through one COPY … FROM STDIN (`sql`); `target` names the table in errors. */
+  async #copy(connection: pg.Client, sql: string, layout: CopyLayout, rows: readonly Row[], target: TableRef): Promise<void> {
     try {
-      const copy = connection.query(copyFrom(copyIntoStaging(staging, columns)));
-      await pipeline(Readable.from(copyChunks(columns, rows), { objectMode: false }), copy);
+      const copy = connection.query(copyFrom(sql));
+      await pipeline(Readable.from(copyChunks(layout, rows), { objectMode: false }), copy);
     } catch (error) {
       if (isConnectionLost(error)) this.#broken.add(connection);
-      throw this.#translate(error, `copying rows into staging for ${target.schema}.${target.name}`);
+      throw this.#translate(error, `copying rows into ${target.schema}.${target.name}`);
     }
-    return staging;
   }
 
   async #run<R extends ResultRow = ResultRow>(connection: pg.Client, sql: string, params: readonly SqlParam[] = []): Promise<R[]> {

@@ -132,6 +132,11 @@ export function createStagingTable(staging: TableRef, columns: readonly ColumnSp
   return `CREATE TEMPORARY TABLE ${qualify(staging)} (${definitions.join(', ')}) ON COMMIT DROP`;
 }
 
+/** The COPY statement that writes `columns` of rows straight into `table` (the backfill fast path). */
+export function copyInto(table: TableRef, columns: readonly ColumnSpec[]): string {
+  return `COPY ${qualify(table)} (${columns.map((column) => quoteIdentifier(column.name)).join(', ')}) FROM STDIN`;
+}
+
 /** The COPY statement that fills a staging table, in PostgreSQL's text format. */
 export function copyIntoStaging(staging: TableRef, columns: readonly ColumnSpec[]): string {
   const names = [...columns.map((column) => column.name), STAGING_ROW_COLUMN].map(quoteIdentifier);

@@ -15,8 +15,7 @@
  * zeros, jsonb as its text, 64-bit integers as numbers when safe and bigints otherwise).
  */
 import pg from 'pg';
-import { WarehouseTerminalError } from '../../src/errors.js';
-import type { CellValue, ColumnSpec, LogicalType, Row } from '../../src/schema/types.js';
+import type { CellValue, LogicalType } from '../../src/schema/types.js';
 
 export class CellTypeError extends Error {}
 
@@ -101,34 +100,6 @@ export function cellText(type: LogicalType, value: CellValue | undefined): strin
 export function copyField(type: LogicalType, value: CellValue | undefined): string {
   const text = cellText(type, value);
   return text === undefined ? COPY_NULL : escapeCopyText(text);
-}
-
-const COPY_CHUNK_CHARS = 256 * 1024;
-
-/** COPY text-format lines, about COPY_CHUNK_CHARS at a time; the row number is the last field. */
-export function* copyChunks(columns: readonly ColumnSpec[], rows: readonly Row[]): Generator<string> {
-  let chunk = '';
-  for (let index = 0; index < rows.length; index++) {
-    const row = rows[index] as Row;
-    let line = '';
-    for (const column of columns) {
-      try {
-        line += copyField(column.type, row[column.name]);
-      } catch (error) {
-        if (error instanceof CellTypeError) {
-          throw new WarehouseTerminalError(`Column ${column.name}: ${error.message}`, { cause: error });
-        }
-        throw error;
-      }
-      line += '\t';
-    }
-    chunk += `${line}${index}\n`;
-    if (chunk.length >= COPY_CHUNK_CHARS) {
-      yield chunk;
-      chunk = '';
-    }
-  }
-  if (chunk.length > 0) yield chunk;
 }
 
 // Reading ------------------------------------------------------------------------------------

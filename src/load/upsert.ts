@@ -1,10 +1,11 @@
 /**
  * One batch into one table: stage the rows, merge them by primary key, and let the caller write
  * its state (the stream's bookmark) in the same transaction, so data and bookmark commit together.
+ * A backfill batch goes straight into the table where the warehouse offers `insertRows`.
  *
  * Generic over the adapter contract: it branches on Capabilities, never on warehouse names.
  */
-import type { Dialect, WarehouseClient, WarehouseSession } from '../../adapters/types.js';
+import type { Dialect, SqlParam, WarehouseClient, WarehouseSession } from '../../adapters/types.js';
 import type { ColumnSpec, Row, TableRef } from '../schema/types.js';
 
 export interface UpsertBatchInput {
@@ -62,6 +63,44 @@ async function countChanges(
   };
 }
 
+/** Keys looked up per query: far below the bound-parameter limits (PostgreSQL: 65,535). */
+const KEYS_PER_LOOKUP = 2_000;
+
+/**
+ * The backfill fast path's test, run in the batch's transaction: a single-column key, no key
+ * twice in the batch (so there is nothing to de-duplicate) and none of them in the target yet.
+ * Index lookups of the keys; a repeated key or a composite key answers false without a query.
+ */
+async function allKeysNewAndDistinct(session: WarehouseSession, dialect: Dialect, input: UpsertBatchInput): Promise<boolean> {
+  const [key] = input.primaryKey;
+  if (key === undefined || input.primaryKey.length !== 1) return false;
+  const keys: SqlParam[] = [];
+  const seen = new Set<string>();
+  for (const row of input.rows) {
+    const value = row[key];
+    if (value === null || value === undefined || typeof value === 'object') return false; // object: a list
+    // SQL compares 7, 7n and '7' as one key: so does this check.
+    const text = String(value);
+    if (seen.has(text)) return false;
+    seen.add(text);
+    keys.push(value);
+  }
+  const q = (name: string): string => dialect.quoteIdentifier(name);
+  for (let start = 0; start < keys.length; start += KEYS_PER_LOOKUP) {
+    const group = keys.slice(start, start + KEYS_PER_LOOKUP);
+    const placeholders = group.map((_, index) => dialect.parameter(index + 1));
+    // At most one match is needed: asked to count every match, PostgreSQL scans a large table
+    // instead of probing its key index (measured 15 ms against 2 ms per 2,000 keys).
+    const [found] = await session.query(
+      `SELECT COUNT(*) AS ${q('found')} FROM (SELECT 1 AS ${q('hit')} FROM ${dialect.qualify(input.target)} ` +
+        `WHERE ${q(key)} IN (${placeholders.join(', ')}) LIMIT 1) AS ${q('probe')}`,
+      group,
+    );
+    if (Number(found?.['found'] ?? 0) > 0) return false;
+  }
+  return true;
+}
+
 export async function upsertBatch(
   client: WarehouseClient,
   input: UpsertBatchInput,
@@ -93,6 +132,12 @@ export async function upsertBatch(
 
   if (dialect.capabilities.ddlInTransaction) {
     return client.transaction(async (session) => {
+      // A backfill batch (every key new, none repeated) needs no staging, counting or merge.
+      if (session.insertRows && (await allKeysNewAndDistinct(session, dialect, input))) {
+        await session.insertRows(input.target, input.columns, input.rows);
+        if (afterMerge) await afterMerge(session);
+        return { inserted: input.rows.length, updated: 0 };
+      }
       const staging = await session.writeStaging(input.target, input.columns, input.rows);
       return mergeIn(session, staging);
     });

@@ -6,6 +6,7 @@
  * means "passes this suite".
  */
 import { describe } from 'vitest';
+import { backfillCases } from './backfill-cases.js';
 import { useConformanceContext, type ConformanceSubject } from './context.js';
 import { mergeCases } from './merge-cases.js';
 import { stateCases } from './state-cases.js';
@@ -17,6 +18,7 @@ export function conformanceSuite(subject: ConformanceSubject): void {
   describe(`adapter conformance: ${subject.name}`, () => {
     const ctx = useConformanceContext(subject);
     mergeCases(ctx);
+    backfillCases(ctx);
     valueCases(ctx);
     stateCases(ctx);
   });

@@ -1,8 +1,8 @@
 /**
  * Prints rows/s for 100k rows into PostgreSQL: COPY alone (staging only, the physical limit of
- * this path) and the whole upsertBatch (COPY, counting, de-duplicating merge, commit), first as
- * inserts and then as updates of the same keys. Nothing here asserts speed; only that every row
- * arrived.
+ * this path) and the whole upsertBatch, first as inserts (new keys: the key check and a COPY
+ * straight into the table) and then as updates of the same keys (COPY into staging, counting,
+ * de-duplicating merge). Nothing here asserts speed; only that every row arrived.
  */
 import { describe, expect, it } from 'vitest';
 import { upsertBatch } from '../../../src/load/upsert.js';
@@ -57,7 +57,7 @@ describe('throughput (printed, not asserted)', () => {
         updated += result.updated;
       }
       console.info(
-        `postgres upsertBatch round ${round} (${round === 1 ? 'inserts' : 'updates'}): ${ROWS} rows: ${perSecond(milliseconds)} ` +
+        `postgres upsertBatch round ${round} (${round === 1 ? 'inserts, straight into the table' : 'updates, staged and merged'}): ${ROWS} rows: ${perSecond(milliseconds)} ` +
           `(${Math.round((100 * copyMilliseconds) / milliseconds)}% of the COPY-alone rate)`,
       );
       expect({ inserted, updated }).toEqual(round === 1 ? { inserted: ROWS, updated: 0 } : { inserted: 0, updated: ROWS });

@@ -17,11 +17,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { STREAMS, pageSizeOf } from '../src/pipedrive/catalog.js';
-import { tokenCost } from '../src/pipedrive/costs.js';
 import { startSandbox, type Sandbox, type SandboxEntity } from '../src/sandbox/index.js';
 import { bareCopyRate, createBenchDatabase, watchBackendCpu, writePostgresProfile } from './postgres.js';
 import { describeWarmUp, warmDeals } from './warm.js';
+import { minimum } from './minimum.js';
 
 interface ChildResult {
   readonly exitCode: number;
@@ -62,26 +61,6 @@ async function count(sandbox: Sandbox, entity: SandboxEntity, filter?: (r: Recor
   return n;
 }
 
-/** The fewest requests and tokens that can read every stream: ceil(records / page) pages each. */
-async function minimum(sandbox: Sandbox): Promise<{ requests: number; tokens: number; rows: string[] }> {
-  let requests = 0;
-  let tokens = 0;
-  const rows: string[] = [];
-  for (const stream of STREAMS) {
-    const records = stream.describes
-      ? sandbox.fields(stream.describes).length
-      : await count(sandbox, stream.table as SandboxEntity, (r) =>
-          stream.name === 'deals' ? r.is_archived !== true : stream.name === 'deals_archived' ? r.is_archived === true : true,
-        );
-    const pages = stream.pagination === 'none' ? 1 : Math.max(1, Math.ceil(records / pageSizeOf(stream)));
-    const cost = tokenCost(stream.api, 'GET', stream.path);
-    requests += pages;
-    tokens += pages * cost;
-    rows.push(`  ${stream.name.padEnd(20)} ${String(records).padStart(7)} records  ${String(pages).padStart(4)} pages × ${String(cost).padStart(2)} = ${pages * cost} tokens`);
-  }
-  return { requests, tokens, rows };
-}
-
 const loaderArgs = (sandbox: Sandbox, extra: readonly string[]): string[] => [
   'load', '--schema', 'bench', '--pipedrive-url', sandbox.url, '--requests-per-2s', '1000', ...extra,
 ];
@@ -110,9 +89,23 @@ async function extractScenario(dir: string): Promise<void> {
     sandbox.stats.reset();
     await runLoader(dir, loaderArgs(sandbox, []), sandbox.adminToken);
     const again = sandbox.stats.snapshot();
-    const incremental = STREAMS.filter((s) => s.replication === 'incremental').length;
     console.log(`  incremental run, nothing changed: ${again.requests} requests, ${again.tokens} tokens ` +
-      `(${incremental} incremental streams at one page each; field metadata and the full-refresh streams every run)`);
+      '(one page per incremental or newest-first stream, no deal products; field metadata and full streams every run; ' +
+      'projects and tasks not asked again for a day after their 403)');
+    // 1% of the deals change: one more deals page at most, and one deal-products request per 100 of them.
+    sandbox.clock.advance(600);
+    let changed = 0;
+    for await (const deal of sandbox.records('deals')) {
+      if (changed === 100) break;
+      if (deal.is_deleted === true) continue;
+      sandbox.mutate.update('deals', Number(deal.id), { title: `Changed ${String(deal.id)}` });
+      changed += 1;
+    }
+    sandbox.stats.reset();
+    await runLoader(dir, loaderArgs(sandbox, []), sandbox.adminToken);
+    const onePercent = sandbox.stats.snapshot();
+    console.log(`  incremental run, 1% of the deals changed (${changed}): ${onePercent.requests} requests, ${onePercent.tokens} tokens ` +
+      `(${onePercent.tokens - again.tokens} tokens more than with nothing changed)`);
   } finally {
     await sandbox.close();
   }

@@ -15,7 +15,7 @@
 import type { SqlParam, WarehouseSession } from '../../adapters/types.js';
 import type { ChildRead, StreamDefinition } from '../pipedrive/catalog.js';
 import { paginate } from '../pipedrive/paginate.js';
-import { RowBatch } from './batch.js';
+import type { Row } from '../schema/types.js';
 import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
 import { finishStats } from './stream-loader.js';
 
@@ -87,18 +87,19 @@ export async function loadChildren(context: LoadContext, stream: StreamDefinitio
     const visit = async (): Promise<void> => {
       if (parents.length === 0) return;
       const ids = parents.map((parent) => parent.id);
-      const batch = new RowBatch({ ...context.batch, maxRows: Number.MAX_SAFE_INTEGER, maxBytes: Number.MAX_SAFE_INTEGER });
+      // One parent batch's children commit together: their completeness is what marks the gone ones.
+      const rows: Row[] = [];
       for await (const page of paginate(context.pipedrive, stream, { [child.param]: ids.join(',') })) {
         stats.pages += 1;
-        for (const record of page.records) batch.add(withSystemColumns(context, model.shape(record)));
+        for (const record of page.records) rows.push(withSystemColumns(context, model.shape(record)));
       }
-      stats.records += batch.size;
+      stats.records += rows.length;
       const newest = parents.at(-1)?.updateTime ?? EPOCH;
       const sameSecond = parents.filter((parent) => parent.updateTime === newest).map((parent) => parent.id);
       const carried = bookmark?.update_time === newest ? bookmark.ids : [];
       bookmark = { update_time: newest, ids: [...carried, ...sameSecond] };
       const saved = JSON.stringify(bookmark);
-      await commitBatch(context, stats, model, batch.take(), stream, async (session) => {
+      await commitBatch(context, stats, model, rows, stream, async (session) => {
         stats.deleted += await markGoneChildren(context, session, stream.table, child, ids);
         await context.store.saveBookmark(session, stream.name, saved, context.loadId);
       });

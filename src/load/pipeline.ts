@@ -178,8 +178,9 @@ export class LoadPipeline {
       context.reporter.info('stream_skipped', `${stream.name}: no ${stream.children.parentTable} loaded yet; load them first.`, { stream: stream.name });
       return;
     }
-    const bookmark = this.options.fullRefresh ? { ...context, bookmarks: new Map<string, string>() } : context;
-    await loadChildren(bookmark, stream);
+    // --full-refresh visits every parent again: the child stream starts without its bookmark.
+    const childContext = this.options.fullRefresh ? { ...context, bookmarks: new Map<string, string>() } : context;
+    await loadChildren(childContext, stream);
   }
 
   /** Waits for every task; marks the run failed at the first error so the rest stop early. */

@@ -24,16 +24,20 @@ export interface UpsertBatchInput {
 export interface UpsertResult {
   /** Keys that were not in the table before. */
   readonly inserted: number;
-  /** Existing keys whose row was replaced (not older than the stored one). */
+  /**
+   * Existing keys replaced by a newer version. A re-read of the stored version (same newestBy,
+   * as the one-second overlap of every incremental run brings) is merged but not counted, so a
+   * run with nothing changed reports nothing updated. Without newestBy every existing key counts.
+   */
   readonly updated: number;
 }
 
 /**
  * Counts, before the merge, what it is going to do. Portable SQL (GROUP BY, JOIN, CASE) run in
  * the merge's transaction, so nothing can change between the count and the merge.
- * `MAX(newestBy)` per key is the value the de-duplication keeps (NULLs lose), so a key counts as
- * updated exactly when the merge's guard (`t.newestBy IS NULL OR s.newestBy >= t.newestBy`) lets
- * it through.
+ * `MAX(newestBy)` per key is the value the de-duplication keeps (NULLs lose). The merge's guard
+ * (`t.newestBy IS NULL OR s.newestBy >= t.newestBy`) lets equal versions through; the count takes
+ * only strictly newer ones (or a stored row without a version).
  */
 async function countChanges(
   session: WarehouseSession,
@@ -47,7 +51,7 @@ async function countChanges(
   const perKey =
     `SELECT ${keys.join(', ')}${newest ? `, MAX(${newest}) AS ${newest}` : ''} ` +
     `FROM ${dialect.qualify(staging)} GROUP BY ${keys.join(', ')}`;
-  const updatedWhen = newest ? `t.${newest} IS NULL OR s.${newest} >= t.${newest}` : '1 = 1';
+  const updatedWhen = newest ? `t.${newest} IS NULL OR s.${newest} > t.${newest}` : '1 = 1';
   const [counts] = await session.query(
     `SELECT COUNT(*) AS ${q('matched')}, ` +
       `SUM(CASE WHEN ${updatedWhen} THEN 1 ELSE 0 END) AS ${q('updated')} ` +

@@ -8,6 +8,8 @@
  * is `{"update_time": T, "ids": [...]}`: the newest parent update_time visited and the parents
  * visited at exactly T (Pipedrive times have one-second resolution, so another parent may still
  * arrive at T later; it is visited then, and the ones already visited are not paid for twice).
+ * The one case this cannot see: a parent already visited at T that changes its children again
+ * within that same second keeps its update_time, so that change waits for its next edit.
  *
  * Each parent batch's children are complete, so a child row of those parents that was not
  * returned has gone: it gets `_deleted_at` in the same transaction as the upsert and bookmark.

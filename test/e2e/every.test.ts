@@ -54,13 +54,14 @@ function isoSecond(value: unknown): string {
   return (value as Date).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-/** Calls `act` once stdout holds `count` lines of `event`. */
-function whenLogged(child: ChildProcess, stdout: () => string, event: string, count: number, act: () => void): void {
+/** Calls `act` with the `count`-th line of `event` once stdout holds it. */
+function whenLogged(child: ChildProcess, stdout: () => string, event: string, count: number, act: (line: LogLine) => void): void {
   const poll = setInterval(() => {
-    const seen = stdout().split('\n').filter((line) => line.includes(`"event":"${event}"`)).length;
-    if (seen >= count) {
+    const seen = stdout().split('\n').filter((line) => line.includes(`"event":"${event}"`));
+    const line = seen[count - 1];
+    if (line !== undefined) {
       clearInterval(poll);
-      act();
+      act(JSON.parse(line) as LogLine);
     }
   }, 20);
   child.on('exit', () => clearInterval(poll));
@@ -86,8 +87,12 @@ describe('load --every', () => {
         cwd: dir,
         env: { HOME: dir, DBT_PROFILES_DIR: undefined, PIPEDRIVE_API_TOKEN: undefined },
         onSpawn: (child, output) =>
-          // Two runs complete; the third starts at once (a run outlasts the 1 s interval).
-          whenLogged(child, output.stdout, 'run_cycle', 2, () => setTimeout(() => child.kill('SIGTERM'), 1_500)),
+          // Two runs complete; the third starts at once (a run outlasts the 1 s interval) and does
+          // the same work, so 60% of the second run's duration into it lands mid-run, after some
+          // batches and before the last, however fast the machine is.
+          whenLogged(child, output.stdout, 'run_cycle', 2, (second) =>
+            setTimeout(() => child.kill('SIGTERM'), Math.max(500, 600 * (second.duration ?? 2.5))),
+          ),
       },
     );
     expect(result.stderr).toBe('');

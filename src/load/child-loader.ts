@@ -14,11 +14,12 @@
  * Each parent batch's children are complete, so a child row of those parents that was not
  * returned has gone: it gets `_deleted_at` in the same transaction as the upsert and bookmark.
  */
-import type { SqlParam, WarehouseSession } from '../../adapters/types.js';
+import type { SqlParam } from '../../adapters/types.js';
 import type { ChildRead, StreamDefinition } from '../pipedrive/catalog.js';
 import { paginate } from '../pipedrive/paginate.js';
 import type { Row } from '../schema/types.js';
 import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
+import { markGoneChildren } from './deletes.js';
 import { finishStats } from './stream-loader.js';
 
 interface ChildBookmark {
@@ -125,31 +126,4 @@ export async function loadChildren(context: LoadContext, stream: StreamDefinitio
   } finally {
     finishStats(context, stream, stats, started);
   }
-}
-
-/** Child rows of the visited parents that this run did not write have gone from Pipedrive. */
-async function markGoneChildren(
-  context: LoadContext,
-  session: WarehouseSession,
-  table: string,
-  child: ChildRead,
-  parentIds: readonly (string | number)[],
-): Promise<number> {
-  const { dialect } = context.warehouse;
-  const q = (name: string): string => dialect.quoteIdentifier(name);
-  // Placeholders from `first`: the load id, then the parent ids.
-  const where = (first: number): string =>
-    `${q('_deleted_at')} IS NULL AND ${q('_load_id')} <> ${dialect.parameter(first)} AND ${q(child.foreignKey)} IN (` +
-    parentIds.map((_, index) => dialect.parameter(first + 1 + index)).join(', ') +
-    ')';
-  const target = dialect.qualify({ schema: context.schema, name: table });
-  const [counted] = await session.query(`SELECT COUNT(*) AS ${q('gone')} FROM ${target} WHERE ${where(1)}`, [context.loadId, ...parentIds]);
-  const gone = Number(counted?.['gone'] ?? 0);
-  if (gone > 0) {
-    await session.execute(
-      `UPDATE ${target} SET ${q('_deleted_at')} = CAST(${dialect.parameter(1)} AS ${dialect.nativeType('timestamp')}) WHERE ${where(2)}`,
-      [context.loadedAt, context.loadId, ...parentIds],
-    );
-  }
-  return gone;
 }

@@ -7,15 +7,16 @@
  * - for free, whenever a run listed every record of a table anyway (full streams, field metadata,
  *   first reads without a bookmark);
  * - by a key scan of the table's streams on the `--reconcile-deletes` cadence (default daily),
- *   which costs what a full read costs: pages × cost per page (README.md#deletes).
+ *   which costs what a full read costs: pages × cost per page (README.md#deletes);
+ * - for children (deal products), per visited parent batch: `markGoneChildren`.
  *
  * The comparison runs in the warehouse: the listed keys go into a staging table and one UPDATE
  * anti-joins against it. Rows already marked keep their first `_deleted_at`; a row listed again
  * is live again: cleared by its next upsert, or by the comparison itself when it comes back
  * unchanged (a record that a visibility change hid for a while).
  */
-import type { WarehouseSession } from '../../adapters/types.js';
-import type { StreamDefinition } from '../pipedrive/catalog.js';
+import type { Dialect, WarehouseSession } from '../../adapters/types.js';
+import type { ChildRead, StreamDefinition } from '../pipedrive/catalog.js';
 import { paginate } from '../pipedrive/paginate.js';
 import type { ColumnSpec, Row, TableRef } from '../schema/types.js';
 import { modelOf, type LoadContext } from './context.js';
@@ -24,6 +25,11 @@ import { finishStats } from './stream-loader.js';
 export type ReconcileMode = 'always' | 'daily' | 'never';
 export const RECONCILE_MODES: readonly ReconcileMode[] = ['always', 'daily', 'never'];
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** `_deleted_at = <the first bound parameter, a timestamp>`: every mark this module sets. */
+function deletedAtFromFirstParameter(dialect: Dialect): string {
+  return `${dialect.quoteIdentifier('_deleted_at')} = CAST(${dialect.parameter(1)} AS ${dialect.nativeType('timestamp')})`;
+}
 
 /** The `_loader_state` key remembering when a table's deletes were last reconciled. */
 export function reconciledKey(table: string): string {
@@ -64,7 +70,7 @@ export async function markMissing(context: LoadContext, table: string, keys: rea
     const marked = Number(counted?.['missing'] ?? 0);
     if (marked > 0) {
       await session.execute(
-        `UPDATE ${dialect.qualify(target)} AS t SET ${q('_deleted_at')} = CAST(${dialect.parameter(1)} AS ${dialect.nativeType('timestamp')}) WHERE ${missing}`,
+        `UPDATE ${dialect.qualify(target)} AS t SET ${deletedAtFromFirstParameter(dialect)} WHERE ${missing}`,
         [context.loadedAt],
       );
     }
@@ -122,4 +128,31 @@ export async function scanAndMark(context: LoadContext, table: string, streams: 
     const [first] = streams;
     if (first) finishStats(context, { ...first, name }, stats, started);
   }
+}
+
+/** Child rows of the visited parents that this run did not write have gone from Pipedrive. */
+export async function markGoneChildren(
+  context: LoadContext,
+  session: WarehouseSession,
+  table: string,
+  child: ChildRead,
+  parentIds: readonly (string | number)[],
+): Promise<number> {
+  const { dialect } = context.warehouse;
+  const q = (name: string): string => dialect.quoteIdentifier(name);
+  // Placeholders from `first`: the load id, then the parent ids.
+  const where = (first: number): string =>
+    `${q('_deleted_at')} IS NULL AND ${q('_load_id')} <> ${dialect.parameter(first)} AND ${q(child.foreignKey)} IN (` +
+    parentIds.map((_, index) => dialect.parameter(first + 1 + index)).join(', ') +
+    ')';
+  const target = dialect.qualify({ schema: context.schema, name: table });
+  const [counted] = await session.query(`SELECT COUNT(*) AS ${q('gone')} FROM ${target} WHERE ${where(1)}`, [context.loadId, ...parentIds]);
+  const gone = Number(counted?.['gone'] ?? 0);
+  if (gone > 0) {
+    await session.execute(
+      `UPDATE ${target} SET ${deletedAtFromFirstParameter(dialect)} WHERE ${where(2)}`,
+      [context.loadedAt, context.loadId, ...parentIds],
+    );
+  }
+  return gone;
 }

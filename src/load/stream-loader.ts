@@ -42,7 +42,7 @@ export function recentlyUnavailable(bookmarks: ReadonlyMap<string, string>, stre
   return !Number.isNaN(since) && now.getTime() - since < UNAVAILABLE_RECHECK_MS;
 }
 
-export function listsEverything(stream: StreamDefinition, bookmark: string | undefined): boolean {
+function listsEverything(stream: StreamDefinition, bookmark: string | undefined): boolean {
   return stream.replication === 'full' || bookmark === undefined;
 }
 

@@ -14,6 +14,7 @@
 import { BudgetExhaustedError, ConfigurationError } from '../errors.js';
 import type { ApiVersion } from './catalog.js';
 import { tokenCost } from './costs.js';
+import { utf8Text } from './body-text.js';
 import { describeFailure, maxTokensError, type AttemptFailure, type RequestLabel } from './http-errors.js';
 import { DEFAULT_WINDOW_MS, HeaderPacer, RollingWindowLimiter, type RateLimitHeaders } from './rate-limiter.js';
 import { errorCode, sanitizeError } from './redact.js';
@@ -217,7 +218,7 @@ export class PipedriveClient {
         signal: controller.signal,
       });
       // The timeout covers reading the body too: a stalled page is as bad as a stalled connect.
-      const text = await response.text();
+      const text = utf8Text(new Uint8Array(await response.arrayBuffer()));
       return interpretResponse(response.status, response.headers, text, [this.#token]);
     } catch (error) {
       if (controller.signal.aborted) {

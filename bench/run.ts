@@ -55,6 +55,32 @@ function runLoader(dir: string, args: readonly string[], token: string): Promise
   });
 }
 
+interface ReadResult {
+  readonly records: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+}
+
+/** Reads every deal page and nothing more, in a child process like the loader (bench/read-child.mjs). */
+function readOnly(sandbox: Sandbox): Promise<ReadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(import.meta.dirname, 'read-child.mjs'), sandbox.url], {
+      env: { ...process.env, PIPEDRIVE_API_TOKEN: sandbox.adminToken },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      try {
+        resolve(JSON.parse(out.trim()) as ReadResult);
+      } catch {
+        reject(new Error(`read child exited ${code} without a result: ${out}`));
+      }
+    });
+  });
+}
+
 async function count(sandbox: Sandbox, entity: SandboxEntity, filter?: (r: Record<string, unknown>) => boolean): Promise<number> {
   let n = 0;
   for await (const record of sandbox.records(entity)) if (!filter || filter(record)) n += 1;
@@ -151,6 +177,7 @@ async function postgresScenario(dir: string, deals: number): Promise<void> {
     const sandboxSeconds = (sandboxUsage.user + sandboxUsage.system) / 1e6;
     const serverSeconds = await server.stop();
     const bare = await bareCopyRate(db.url, 'bench', 'deals');
+    const reading = await readOnly(sandbox);
     const endToEnd = rows / result.seconds;
     const copyRate = bare.rows / bare.seconds;
     console.log(`\n## postgres: ${deals.toLocaleString('en-US')} deals, 40 custom fields, --streams deals`);
@@ -159,6 +186,9 @@ async function postgresScenario(dir: string, deals: number): Promise<void> {
     console.log(`  bare COPY:   ${Math.round(copyRate).toLocaleString('en-US')} rows/s (the same ${bare.rows.toLocaleString('en-US')} rows into an identical table with its primary key; ` +
       `PostgreSQL CPU ${perRow(bare.serverCpuSeconds, bare.rows)} per row)`);
     console.log(`  ratio:       ${(endToEnd / copyRate).toFixed(3)} (target ≥ 0.5)`);
+    const readRate = reading.records / reading.seconds;
+    console.log(`  reading alone: ${Math.round(readRate).toLocaleString('en-US')} rows/s (fetch, decode and JSON.parse of the same pages, nothing shaped or written; ` +
+      `${perRow(reading.cpuSeconds, reading.records)} of CPU per row): no loader exceeds ratio ${(readRate / copyRate).toFixed(3)} on this machine`);
     console.log(`  peak RSS:    ${result.peakRssMb.toFixed(0)} MB (target < 300 MB)`);
     console.log(`  CPU per row during the load: loader ${perRow(result.cpuSeconds, rows)}, PostgreSQL ${perRow(serverSeconds, rows)}, ` +
       `sandbox ${perRow(sandboxSeconds, rows)} (this process, serving from its cache)`);

@@ -7,7 +7,7 @@
  *   duckdb   end-to-end rows/s into DuckDB for 100,000 deals with 40 custom fields, and peak RSS
  *            for 100,000 and 1,000,000 deals
  *   postgres end-to-end rows/s into PostgreSQL for 100,000 deals next to a bare COPY of the same
- *            rows, their ratio, and peak RSS (bench/postgres.ts)
+ *            rows, their ratio, the reading floor (bench/read-child.mjs) and peak RSS (bench/postgres.ts)
  *
  * BENCH_SCENARIOS=extract,duckdb-100k,duckdb-1m,postgres-100k selects scenarios (default: all).
  * The 100k scenarios warm the sandbox first (bench/warm.ts) and print what that cost.

@@ -9,11 +9,15 @@
  * - newest_first: descending update_time with no server filter; the reader stops at the first
  *   record older than the bookmark (minus the same overlap), so an unchanged list costs one page.
  * - full, or no bookmark: everything, in the API's default (id) order for full streams.
+ *
+ * Reads that go to the end ask for each next page while the current one is processed
+ * (read-ahead.ts); a newest-first read with a bookmark stops early, so it asks one page at a time.
  */
 import type { StreamDefinition } from '../pipedrive/catalog.js';
 import type { PipedriveClient, QueryParams } from '../pipedrive/client.js';
 import { paginate, type Page } from '../pipedrive/paginate.js';
 import { bookmarkWithOverlap } from '../state/bookmarks.js';
+import { readAhead } from './read-ahead.js';
 
 function sortParams(stream: StreamDefinition, key: string, direction: 'asc' | 'desc'): QueryParams {
   return stream.api === 'v1'
@@ -57,6 +61,6 @@ export function readStream(
 ): AsyncIterable<Page> {
   const pages = paginate(client, stream, { ...requestParams(stream, bookmark), ...extraParams });
   const key = stream.replicationKey;
-  if (stream.replication !== 'newest_first' || bookmark === undefined || key === undefined) return pages;
+  if (stream.replication !== 'newest_first' || bookmark === undefined || key === undefined) return readAhead(pages);
   return newestFirstUntil(pages, key, Date.parse(bookmarkWithOverlap(bookmark)));
 }

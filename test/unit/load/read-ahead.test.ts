@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import { readAhead } from '../../../src/load/read-ahead.js';
+
+/** A paged source that records when each page is asked for and whether it was closed. */
+function pagedSource(pages: number, failAt?: number) {
+  const log: string[] = [];
+  let closed = false;
+  async function* source(): AsyncGenerator<number> {
+    try {
+      for (let page = 1; page <= pages; page++) {
+        log.push(`request ${page}`);
+        await new Promise((resolve) => setTimeout(resolve, 1));
+        if (page === failAt) throw new Error(`page ${page} failed`);
+        log.push(`arrived ${page}`);
+        yield page;
+      }
+    } finally {
+      closed = true;
+    }
+  }
+  return { pages: source(), log, isClosed: () => closed };
+}
+
+describe('readAhead', () => {
+  it('yields every page in order, asking for each next page before the current one is processed', async () => {
+    const { pages, log } = pagedSource(3);
+    const seen: number[] = [];
+    for await (const page of readAhead(pages)) {
+      await new Promise((resolve) => setTimeout(resolve, 5)); // shaping and writing the page
+      log.push(`processed ${page}`);
+      seen.push(page);
+    }
+    expect(seen).toEqual([1, 2, 3]);
+    // Page 2 was requested and arrived while page 1 was being processed.
+    expect(log.indexOf('arrived 2')).toBeLessThan(log.indexOf('processed 1'));
+    expect(log.indexOf('arrived 3')).toBeLessThan(log.indexOf('processed 2'));
+    expect(log.filter((line) => line.startsWith('request'))).toHaveLength(3);
+  });
+
+  it('asks for no page past the last one', async () => {
+    const { pages, log } = pagedSource(1);
+    const seen: number[] = [];
+    for await (const page of readAhead(pages)) seen.push(page);
+    expect(seen).toEqual([1]);
+    expect(log).toEqual(['request 1', 'arrived 1']);
+  });
+
+  it('when the consumer stops, waits for the page in flight and closes the source: one page more, never two', async () => {
+    const { pages, log, isClosed } = pagedSource(10);
+    for await (const page of readAhead(pages)) {
+      if (page === 2) break;
+    }
+    expect(isClosed()).toBe(true);
+    expect(log.filter((line) => line.startsWith('request'))).toEqual(['request 1', 'request 2', 'request 3']);
+    expect(log.at(-1)).toBe('arrived 3');
+  });
+
+  it('reports a failure of the page read ahead after the page before it was processed', async () => {
+    const { pages, isClosed } = pagedSource(5, 3);
+    const seen: number[] = [];
+    const failure = await (async () => {
+      for await (const page of readAhead(pages)) seen.push(page);
+    })().catch((error: unknown) => error);
+    expect(seen).toEqual([1, 2]);
+    expect(failure).toBeInstanceOf(Error);
+    expect((failure as Error).message).toBe('page 3 failed');
+    expect(isClosed()).toBe(true);
+  });
+});

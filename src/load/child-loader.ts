@@ -51,18 +51,22 @@ async function* changedParents(context: LoadContext, child: ChildRead, since: Ch
   const { dialect } = context.warehouse;
   const q = (name: string): string => dialect.quoteIdentifier(name);
   const p = (index: number): string => dialect.parameter(index);
-  const ts = `CAST(${p(1)} AS ${dialect.nativeType('timestamp')})`;
+  // Each parameter is used once, in order: BigQuery's positional `?` cannot refer to one twice.
+  const ts = (index: number): string => `CAST(${p(index)} AS ${dialect.nativeType('timestamp')})`;
   const table = dialect.qualify({ schema: context.schema, name: child.parentTable });
   const skip = new Set((since?.ids ?? []).map(String));
   let afterTime = since?.update_time ?? EPOCH;
   let afterId: SqlParam | undefined;
   for (;;) {
-    const keyset = afterId === undefined ? `${q('update_time')} >= ${ts}` : `(${q('update_time')} > ${ts} OR (${q('update_time')} = ${ts} AND ${q('id')} > ${p(2)}))`;
+    const keyset =
+      afterId === undefined
+        ? `${q('update_time')} >= ${ts(1)}`
+        : `(${q('update_time')} > ${ts(1)} OR (${q('update_time')} = ${ts(2)} AND ${q('id')} > ${p(3)}))`;
     // Through the write queue: on a single-connection warehouse (DuckDB) a read must not land
     // inside another stream's open transaction.
     const rows = await context.writes.run(() => context.warehouse.query(
       `SELECT ${q('id')}, ${q('update_time')} FROM ${table} WHERE ${keyset} ORDER BY ${q('update_time')}, ${q('id')} LIMIT ${PARENTS_PER_QUERY}`,
-      afterId === undefined ? [afterTime] : [afterTime, afterId],
+      afterId === undefined ? [afterTime] : [afterTime, afterTime, afterId],
     ));
     for (const row of rows) {
       const parent = { id: row['id'] as string | number, updateTime: String(row['update_time']) };

@@ -50,6 +50,13 @@ export interface Dialect {
   logicalType(nativeType: string): LogicalType;
   /** Placeholder for the 1-based i-th bound parameter ($1 or ?). */
   parameter(index: number): string;
+  /**
+   * The i-th bound parameter read as a value of `type`, for warehouses where a text parameter
+   * does not become every column type by itself: BigQuery and Snowflake keep JSON text a string
+   * unless it goes through PARSE_JSON. Absent, `parameter(index)` serves every type. Snowflake
+   * refuses function calls in a VALUES list, so rows inserted through it use INSERT … SELECT.
+   */
+  parameterAs?(index: number, type: LogicalType): string;
   createSchema(schema: string): string[];
   createTable(table: TableRef, spec: TableSpec): string[];
   addColumns(table: TableRef, columns: readonly ColumnSpec[]): string[];

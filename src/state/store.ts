@@ -33,6 +33,9 @@ const MAPPING_COLUMNS = [
 export const ABANDONED_RUN_ERROR =
   'The process ended before recording how this run ended (killed, or stopped by a second signal); its uncommitted batch was rolled back.';
 
+/** The loader tables' json columns (migrations/001_loader_tables.ts): written as JSON text. */
+const JSON_COLUMNS: ReadonlySet<string> = new Set(['streams']);
+
 const RUN_COLUMNS = ['load_id', 'started_at', 'finished_at', 'status', 'streams', 'requests', 'tokens', 'error'] as const;
 
 /** Timestamps come back as ISO strings from DuckDB and as Date objects from some drivers. */
@@ -220,14 +223,24 @@ export class StateStore {
     }));
   }
 
+  /**
+   * One row. A dialect with typed parameters (`parameterAs`) reads the JSON column through it, in
+   * `INSERT … SELECT`, since Snowflake allows no function call in VALUES; every other dialect
+   * gets plain VALUES, where PostgreSQL infers each parameter's type from its column.
+   */
   private async insert(
     session: WarehouseSession,
     table: keyof typeof LOADER_TABLES,
     columns: readonly string[],
     values: readonly SqlParam[],
   ): Promise<void> {
-    const placeholders = columns.map((_, index) => this.p(index + 1)).join(', ');
-    await session.execute(`INSERT INTO ${this.table(table)} (${this.list(columns)}) VALUES (${placeholders})`, values);
+    const { dialect } = this.client;
+    const typed = dialect.parameterAs?.bind(dialect);
+    const expressions = columns.map((column, index) =>
+      typed && JSON_COLUMNS.has(column) ? typed(index + 1, 'json') : this.p(index + 1),
+    );
+    const rows = typed ? `SELECT ${expressions.join(', ')}` : `VALUES (${expressions.join(', ')})`;
+    await session.execute(`INSERT INTO ${this.table(table)} (${this.list(columns)}) ${rows}`, values);
   }
 
   private table(table: keyof typeof LOADER_TABLES): string {

@@ -131,7 +131,7 @@ export function backfillCases(ctx: ConformanceContext): void {
     it('stages a batch of which one key exists, so an older row still never overwrites a newer one', async () => {
       await setUp();
       await upsert([{ id: 1, title: 'current', update_time: '2024-01-05T00:00:00Z' }]);
-      await ctx.client.execute(`UPDATE ${ctx.client.dialect.qualify(deals)} SET ${ctx.client.dialect.quoteIdentifier('note')} = 'kept'`);
+      await ctx.client.execute(`UPDATE ${ctx.client.dialect.qualify(deals)} SET ${ctx.client.dialect.quoteIdentifier('note')} = 'kept' WHERE 1 = 1`); // BigQuery needs a WHERE
       const result = await upsert([
         { id: 2, title: 'new', update_time: '2024-01-01T00:00:00Z' },
         { id: 1, title: 'stale', update_time: '2024-01-04T00:00:00Z' },

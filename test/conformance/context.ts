@@ -17,7 +17,38 @@ export interface ConformanceSubject {
   releaseTarget?(target: TargetConfig): Promise<void>;
   /** Rows in the batch the crash test kills mid-way (default 100,000). */
   readonly crashBatchRows?: number;
+  /**
+   * Names for the identifier test where the warehouse refuses some of the default ones (BigQuery
+   * takes no quote or semicolon in any name, and only letters, digits and underscores in a
+   * dataset name). Its dialect must refuse the defaults before sending anything: unit-tested.
+   */
+  readonly hostileNames?: HostileNames;
+  /** True where a NULL list reads back as [] (BigQuery: an ARRAY is never NULL). */
+  readonly nullListReadsAsEmpty?: boolean;
 }
+
+/** The identifier test's names: each one is used as a schema, table or column name. */
+export interface HostileNames {
+  readonly schema: string;
+  readonly table: string;
+  /** An injection-shaped column name (string column). */
+  readonly injection: string;
+  /** A unicode column name (timestamp column). */
+  readonly unicode: string;
+  /** A reserved word (string column). */
+  readonly reserved: string;
+  /** Punctuation (string_list column). */
+  readonly punctuation: string;
+}
+
+export const DEFAULT_HOSTILE_NAMES: HostileNames = {
+  schema: 'we"ird; DROP SCHEMA x; --',
+  table: 'Tä"ble 🚀 ; DELETE FROM x',
+  injection: 'co"l; DROP TABLE t; --',
+  unicode: 'ünï code',
+  reserved: 'select',
+  punctuation: "it's -- /* */",
+};
 
 export interface ConformanceContext {
   readonly subject: ConformanceSubject;

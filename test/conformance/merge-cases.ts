@@ -50,9 +50,14 @@ export function mergeCases(ctx: ConformanceContext): void {
         { name: 'labels', type: 'string_list' },
       ];
       const statements = ctx.client.dialect.addColumns(deals, added);
-      await ctx.client.transaction(async (session) => {
-        for (const sql of statements) await session.execute(sql);
-      });
+      // As schema-sync does: inside a transaction only where DDL is transactional.
+      if (ctx.client.dialect.capabilities.ddlInTransaction) {
+        await ctx.client.transaction(async (session) => {
+          for (const sql of statements) await session.execute(sql);
+        });
+      } else {
+        for (const sql of statements) await ctx.client.execute(sql);
+      }
       for (const sql of statements) await ctx.client.execute(sql); // IF NOT EXISTS: harmless again
       expect((await ctx.client.describeSchema(deals.schema)).get('deals')).toEqual([...COLUMNS, ...added]);
       expect(await contents()).toEqual([{ id: 1, title: 'a', update_time: '2024-01-01T00:00:00Z', value: null, labels: null }]);

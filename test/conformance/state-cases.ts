@@ -7,7 +7,7 @@ import { upsertBatch } from '../../src/load/upsert.js';
 import { createRowProjector, diff, renderPlan } from '../../src/plan/index.js';
 import { StateStore } from '../../src/state/store.js';
 import type { ColumnSpec, Row, TableSpec } from '../../src/schema/types.js';
-import { createTable, readAll, type ConformanceContext } from './context.js';
+import { createTable, DEFAULT_HOSTILE_NAMES, readAll, type ConformanceContext } from './context.js';
 
 const CRASH_CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
 
@@ -76,7 +76,7 @@ export function stateCases(ctx: ConformanceContext): void {
 
   describe('state', () => {
     it('migrates the loader tables once, and records nothing of a failed migration', async () => {
-      const schema = ctx.schema('pipe"drive');
+      const schema = ctx.schema((ctx.subject.hostileNames ?? DEFAULT_HOSTILE_NAMES).schema);
       expect(await migrate(ctx.client, schema)).toEqual({ applied: MIGRATIONS.map((m) => m.version) });
       expect(await migrate(ctx.client, schema)).toEqual({ applied: [] });
       const broken: Migration = {
@@ -90,8 +90,14 @@ export function stateCases(ctx: ConformanceContext): void {
         },
       };
       await expect(migrate(ctx.client, schema, [...MIGRATIONS, broken])).rejects.toThrow('broken migration');
+      // The failed migration is not recorded: once fixed, the next run applies it.
+      const fixed: Migration = { version: 2, name: 'fixed', async up() {} };
+      expect(await migrate(ctx.client, schema, [...MIGRATIONS, fixed])).toEqual({ applied: [2] });
       const tables = await ctx.client.describeSchema(schema);
-      expect([...tables.keys()].sort()).toEqual(['_loader_columns', '_loader_migrations', '_loader_runs', '_loader_state']);
+      const loaderTables = ['_loader_columns', '_loader_migrations', '_loader_runs', '_loader_state'];
+      // Where DDL commits by itself the half-done table may stay (migrations/types.ts says so).
+      const expected = ctx.client.dialect.capabilities.ddlInTransaction ? loaderTables : [...loaderTables, 'half_done'];
+      expect([...tables.keys()].sort()).toEqual(expected);
     });
 
     it('commits the bookmark atomically with the batch: both, or neither', async () => {

@@ -1,0 +1,217 @@
+/**
+ * A fake BigQuery REST API on 127.0.0.1 for driving the real @google-cloud/bigquery SDK through
+ * its `apiEndpoint` option. It records every request and answers like the API: jobs.insert,
+ * jobs.get, jobs.getQueryResults, multipart uploads of load jobs, tables.insert/get/delete and
+ * datasets.get/insert/delete. It executes no SQL: `onQuery` decides each query's canned answer.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly headers: IncomingMessage['headers'];
+  readonly body: string;
+  /** The parsed JSON body (the metadata part, for a multipart upload). */
+  readonly json: Record<string, unknown> | undefined;
+  /** The data part of a multipart upload (the NDJSON of a load job). */
+  readonly upload?: string;
+}
+
+export interface ApiErrorItem {
+  readonly reason: string;
+  readonly message: string;
+  readonly location?: string;
+}
+
+/** What a query job does: return rows (with their REST schema), or fail as a job. */
+export type QueryOutcome =
+  | {
+      readonly schema?: { fields: { name: string; type: string; mode?: string }[] };
+      readonly rows?: { f: { v: unknown }[] }[];
+      /** Answer the rows this many at a time, with page tokens, as BigQuery pages large results. */
+      readonly pageSize?: number;
+    }
+  | { readonly fail: ApiErrorItem };
+
+/** An HTTP error answered once to the next request matching `match`. */
+export interface InjectedError {
+  readonly match: (request: RecordedRequest) => boolean;
+  readonly status: number;
+  readonly errors: ApiErrorItem[];
+}
+
+interface JobRecord {
+  readonly resource: Record<string, unknown>;
+  readonly outcome: QueryOutcome | undefined;
+  readonly loadError?: ApiErrorItem;
+}
+
+export class FakeBigQuery {
+  readonly requests: RecordedRequest[] = [];
+  readonly #jobs = new Map<string, JobRecord>();
+  readonly #injected: InjectedError[] = [];
+  #server: Server | undefined;
+  #sessions = 0;
+  /** Decides each query job's answer from its SQL and configuration. */
+  onQuery: (sql: string, config: Record<string, unknown>) => QueryOutcome = () => ({});
+  /** Decides whether a load job fails (undefined: it succeeds). */
+  onLoad: (metadata: Record<string, unknown>, ndjson: string) => ApiErrorItem | undefined = () => undefined;
+
+  get url(): string {
+    const address = this.#server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('fake BigQuery not started');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  async start(): Promise<void> {
+    this.#server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => this.#handle(req, Buffer.concat(chunks).toString('utf8'), res));
+    });
+    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => this.#server?.close(() => resolve()));
+  }
+
+  inject(error: InjectedError): void {
+    this.#injected.push(error);
+  }
+
+  /** The query jobs inserted, in order: SQL plus configuration. */
+  queryJobs(): { sql: string; config: Record<string, unknown>; job: Record<string, unknown> }[] {
+    return this.requests
+      .filter((r) => r.method === 'POST' && /^\/bigquery\/v2\/projects\/[^/]+\/jobs$/.test(r.path))
+      .map((r) => {
+        const config = (r.json?.['configuration'] ?? {}) as Record<string, unknown>;
+        const query = (config['query'] ?? {}) as Record<string, unknown>;
+        return { sql: String(query['query']), config: query, job: r.json ?? {} };
+      });
+  }
+
+  uploads(): RecordedRequest[] {
+    return this.requests.filter((r) => r.path.startsWith('/upload/'));
+  }
+
+  #handle(req: IncomingMessage, body: string, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const record = parseRequest(req, url, body);
+    this.requests.push(record);
+    const injected = this.#injected.findIndex((candidate) => candidate.match(record));
+    if (injected >= 0) {
+      const [error] = this.#injected.splice(injected, 1);
+      if (error) return sendError(res, error.status, error.errors);
+    }
+    const path = url.pathname;
+    let match: RegExpExecArray | null;
+    if (req.method === 'POST' && /^\/upload\/bigquery\/v2\/projects\/([^/]+)\/jobs$/.test(path)) {
+      return this.#insertLoad(record, res);
+    }
+    if (req.method === 'POST' && /^\/bigquery\/v2\/projects\/([^/]+)\/jobs$/.test(path)) {
+      return this.#insertQuery(record, res);
+    }
+    if (req.method === 'GET' && (match = /^\/bigquery\/v2\/projects\/([^/]+)\/queries\/([^/]+)$/.exec(path))) {
+      return this.#queryResults(decodeURIComponent(match[2] ?? ''), record.query['pageToken'], res);
+    }
+    if (req.method === 'GET' && (match = /^\/bigquery\/v2\/projects\/([^/]+)\/jobs\/([^/]+)$/.exec(path))) {
+      const job = this.#jobs.get(decodeURIComponent(match[2] ?? ''));
+      return job ? send(res, 200, doneResource(job)) : sendError(res, 404, [{ reason: 'notFound', message: 'Not found: Job' }]);
+    }
+    if (req.method === 'POST' && /^\/bigquery\/v2\/projects\/([^/]+)\/datasets\/([^/]+)\/tables$/.test(path)) {
+      return send(res, 200, { kind: 'bigquery#table', ...(record.json ?? {}), creationTime: String(Date.now()) });
+    }
+    if ((match = /^\/bigquery\/v2\/projects\/([^/]+)\/datasets\/([^/]+)(\/tables\/([^/]+))?$/.exec(path))) {
+      if (req.method === 'DELETE') return send(res, 204, undefined);
+      return send(res, 200, { kind: match[3] ? 'bigquery#table' : 'bigquery#dataset', id: `${match[1]}:${match[2]}` });
+    }
+    if (req.method === 'POST' && /^\/bigquery\/v2\/projects\/([^/]+)\/datasets$/.test(path)) return send(res, 200, record.json);
+    sendError(res, 404, [{ reason: 'notFound', message: `fake BigQuery has no route ${req.method} ${path}` }]);
+  }
+
+  #insertQuery(record: RecordedRequest, res: ServerResponse): void {
+    const resource = { ...(record.json ?? {}) } as Record<string, unknown>;
+    const configuration = (resource['configuration'] ?? {}) as Record<string, unknown>;
+    const query = (configuration['query'] ?? {}) as Record<string, unknown>;
+    const outcome = this.onQuery(String(query['query']), query);
+    const reference = resource['jobReference'] as { jobId: string };
+    // Like BigQuery, the session id of a createSession query is in the job's statistics.
+    const statistics = query['createSession'] ? { sessionInfo: { sessionId: `fake-session-${(this.#sessions += 1)}` } } : {};
+    const job: JobRecord = { resource: { ...resource, kind: 'bigquery#job', statistics, status: { state: 'RUNNING' } }, outcome };
+    this.#jobs.set(reference.jobId, job);
+    send(res, 200, job.resource);
+  }
+
+  #insertLoad(record: RecordedRequest, res: ServerResponse): void {
+    const resource = { ...(record.json ?? {}) } as Record<string, unknown>;
+    const load = ((resource['configuration'] ?? {}) as Record<string, unknown>)['load'] as Record<string, unknown>;
+    const reference = resource['jobReference'] as { jobId: string };
+    const loadError = this.onLoad(load, record.upload ?? '');
+    const job: JobRecord = { resource: { ...resource, kind: 'bigquery#job', status: { state: 'RUNNING' } }, outcome: undefined, ...(loadError ? { loadError } : {}) };
+    this.#jobs.set(reference.jobId, job);
+    send(res, 200, job.resource);
+  }
+
+  #queryResults(jobId: string, pageToken: string | undefined, res: ServerResponse): void {
+    const job = this.#jobs.get(jobId);
+    if (!job) return sendError(res, 404, [{ reason: 'notFound', message: `Not found: Job ${jobId}` }]);
+    const outcome = job.outcome ?? {};
+    if ('fail' in outcome) return sendError(res, 400, [outcome.fail]);
+    const start = Number(pageToken ?? 0);
+    const end = outcome.rows && outcome.pageSize ? start + outcome.pageSize : undefined;
+    const rows = outcome.rows?.slice(start, end);
+    send(res, 200, {
+      kind: 'bigquery#getQueryResultsResponse',
+      jobReference: job.resource['jobReference'],
+      jobComplete: true,
+      ...(outcome.schema ? { schema: outcome.schema } : {}),
+      totalRows: String(outcome.rows?.length ?? 0),
+      ...(rows && rows.length > 0 ? { rows } : {}),
+      ...(end !== undefined && end < (outcome.rows?.length ?? 0) ? { pageToken: String(end) } : {}),
+    });
+  }
+}
+
+/** A job as jobs.get answers once it is DONE: with errorResult and errors when it failed. */
+function doneResource(job: JobRecord): Record<string, unknown> {
+  const failure = job.loadError ?? (job.outcome && 'fail' in job.outcome ? job.outcome.fail : undefined);
+  const status = failure ? { state: 'DONE', errorResult: failure, errors: [failure] } : { state: 'DONE' };
+  return { ...job.resource, status };
+}
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' });
+  res.end(body === undefined ? '' : JSON.stringify(body));
+}
+
+function sendError(res: ServerResponse, status: number, errors: ApiErrorItem[]): void {
+  const message = errors[0]?.message ?? 'error';
+  send(res, status, { error: { code: status, message, errors: errors.map((e) => ({ domain: 'global', ...e })), status: 'ERROR' } });
+}
+
+function parseRequest(req: IncomingMessage, url: URL, body: string): RecordedRequest {
+  const base = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), headers: req.headers, body };
+  const type = req.headers['content-type'] ?? '';
+  const boundary = /boundary="?([^";]+)"?/.exec(type)?.[1];
+  if (boundary) {
+    // multipart/related: the job resource (JSON), then the data.
+    const parts = body
+      .split(`--${boundary}`)
+      .slice(1, -1)
+      .map((part) => part.replace(/^\r\n/, '').split('\r\n\r\n'))
+      .map(([, ...rest]) => rest.join('\r\n\r\n').replace(/\r\n$/, ''));
+    return { ...base, json: parseJson(parts[0] ?? ''), upload: parts[1] ?? '' };
+  }
+  return { ...base, json: parseJson(body) };
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    return text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>);
+  } catch {
+    return undefined;
+  }
+}

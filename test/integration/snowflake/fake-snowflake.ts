@@ -1,0 +1,257 @@
+/**
+ * A local fake of the Snowflake REST endpoints snowflake-sdk 3.3 uses, on 127.0.0.1 only: it
+ * records every request and answers with canned but realistically shaped JSON (the shapes the
+ * SDK parses: login `data.token/masterToken/sessionId/parameters`, query `data.rowtype/rowset`,
+ * errors `success: false` with `code`, `data.sqlState`). It executes no SQL: a test gives a
+ * `respond` function that maps a statement to rows or an error.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+
+export interface RecordedRequest {
+  readonly method: string;
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly headers: IncomingMessage['headers'];
+  readonly remoteAddress: string;
+  readonly body: Record<string, unknown> | undefined;
+}
+
+export interface FakeColumn {
+  readonly name: string;
+  /** Snowflake's rowtype type: fixed, real, text, boolean, date, time, timestamp_tz, variant, array. */
+  readonly type: string;
+  readonly scale?: number;
+}
+
+export type FakeAnswer =
+  | { readonly columns: readonly FakeColumn[]; readonly rows: readonly (readonly (string | null)[])[] }
+  | { readonly error: { readonly code: string; readonly sqlState: string; readonly message: string } }
+  /** An HTTP status without a Snowflake body (a 503 from the load balancer). */
+  | { readonly httpStatus: number };
+
+export interface Bindings {
+  readonly [position: string]: { readonly type: string; readonly value: unknown };
+}
+
+export interface FakeOptions {
+  /** Answer for a statement; undefined → a generic "statement executed" result. */
+  respond?(sql: string, bindings: Bindings | undefined): FakeAnswer | undefined;
+  /** Makes the login fail with Snowflake's answer for bad credentials. */
+  readonly rejectLogin?: boolean;
+  readonly session?: { readonly database?: string | null; readonly warehouse?: string | null; readonly role?: string };
+}
+
+/** What CURRENT_DATABASE()/CURRENT_WAREHOUSE()/CURRENT_ROLE() answer, as the session check asks. */
+function sessionAnswer(options: FakeOptions): FakeAnswer {
+  const session = options.session ?? {};
+  return {
+    columns: [
+      { name: 'database', type: 'text' },
+      { name: 'warehouse', type: 'text' },
+      { name: 'role', type: 'text' },
+    ],
+    rows: [[session.database === undefined ? 'ANALYTICS' : session.database, session.warehouse === undefined ? 'LOADING' : session.warehouse, session.role ?? 'LOADER']],
+  };
+}
+
+const STATEMENT_DONE: FakeAnswer = { columns: [{ name: 'status', type: 'text' }], rows: [['Statement executed successfully.']] };
+
+function rowtype(column: FakeColumn): Record<string, unknown> {
+  return {
+    name: column.name,
+    database: '',
+    schema: '',
+    table: '',
+    type: column.type,
+    scale: column.scale ?? (column.type === 'fixed' ? 0 : column.type.startsWith('time') ? 9 : null),
+    precision: column.type === 'fixed' ? 38 : null,
+    length: column.type === 'text' ? 16_777_216 : null,
+    byteLength: column.type === 'text' ? 16_777_216 : null,
+    nullable: true,
+    collation: null,
+  };
+}
+
+let queryCounter = 0;
+
+function queryBody(answer: FakeAnswer): Record<string, unknown> {
+  queryCounter += 1;
+  const queryId = `01b8fake-0000-0000-0000-${String(queryCounter).padStart(12, '0')}`;
+  if ('error' in answer) {
+    return {
+      data: { internalError: false, errorCode: answer.error.code, age: 0, sqlState: answer.error.sqlState, queryId, line: -1, pos: -1, type: 'COMPILATION' },
+      code: answer.error.code,
+      message: answer.error.message,
+      success: false,
+      headers: null,
+    };
+  }
+  if ('httpStatus' in answer) throw new Error('not a body');
+  return {
+    data: {
+      parameters: [
+        { name: 'TIMEZONE', value: 'UTC' },
+        { name: 'TIMESTAMP_OUTPUT_FORMAT', value: 'YYYY-MM-DD HH24:MI:SS.FF3 TZHTZM' },
+        // As the adapter's ALTER SESSION sets it; the server echoes session parameters.
+        { name: 'TIME_OUTPUT_FORMAT', value: 'HH24:MI:SS.FF9' },
+      ],
+      rowtype: answer.columns.map(rowtype),
+      rowset: answer.rows,
+      total: answer.rows.length,
+      returned: answer.rows.length,
+      queryId,
+      databaseProvider: null,
+      finalDatabaseName: 'ANALYTICS',
+      finalSchemaName: null,
+      finalWarehouseName: 'LOADING',
+      finalRoleName: 'LOADER',
+      numberOfBinds: 0,
+      arrayBindSupported: false,
+      statementTypeId: 4096,
+      version: 1,
+      sendResultTime: Date.now(),
+      queryResultFormat: 'json',
+    },
+    code: null,
+    message: null,
+    success: true,
+  };
+}
+
+const LOGIN_OK = {
+  data: {
+    masterToken: 'fake-master-token',
+    token: 'fake-session-token',
+    validityInSeconds: 3600,
+    masterValidityInSeconds: 14_400,
+    displayUserName: 'LOADER',
+    serverVersion: '9.0.0',
+    firstLogin: false,
+    healthCheckInterval: 45,
+    sessionId: 4_242_424_242,
+    parameters: [
+      { name: 'TIMEZONE', value: 'UTC' },
+      { name: 'CLIENT_SESSION_KEEP_ALIVE', value: false },
+    ],
+    sessionInfo: { databaseName: 'ANALYTICS', schemaName: null, warehouseName: 'LOADING', roleName: 'LOADER' },
+  },
+  code: null,
+  message: null,
+  success: true,
+};
+
+const LOGIN_REJECTED = {
+  data: { nextAction: 'RETRY_LOGIN', authnMethod: 'USERNAME_PASSWORD', loginName: 'LOADER', errorCode: '390100' },
+  code: '390100',
+  message: 'Incorrect username or password was specified.',
+  success: false,
+  headers: null,
+};
+
+function readBody(request: IncomingMessage): Promise<Record<string, unknown> | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('error', reject);
+    request.on('end', () => {
+      if (chunks.length === 0) return resolve(undefined);
+      let buffer = Buffer.concat(chunks);
+      if (request.headers['content-encoding'] === 'gzip' || (buffer[0] === 0x1f && buffer[1] === 0x8b)) buffer = gunzipSync(buffer);
+      const text = buffer.toString('utf8');
+      try {
+        resolve(text === '' ? undefined : (JSON.parse(text) as Record<string, unknown>));
+      } catch {
+        resolve({ raw: text });
+      }
+    });
+  });
+}
+
+export class FakeSnowflake {
+  readonly requests: RecordedRequest[] = [];
+  #server: Server | undefined;
+  #failNext: number[] = [];
+
+  constructor(private options: FakeOptions = {}) {}
+
+  get url(): string {
+    const address = this.#server?.address() as AddressInfo | undefined;
+    if (!address) throw new Error('the fake is not listening');
+    return `http://127.0.0.1:${address.port}`;
+  }
+
+  /** Replaces the answers (e.g. between the open() of a client and the statements under test). */
+  configure(options: FakeOptions): void {
+    this.options = options;
+  }
+
+  /** The next query-requests answer these HTTP statuses, one each, before answering normally. */
+  failNextQueries(...statuses: number[]): void {
+    this.#failNext.push(...statuses);
+  }
+
+  /** The SQL text of every query-request, in order. */
+  get statements(): string[] {
+    return this.queries.map((request) => String(request.body?.['sqlText']));
+  }
+
+  get queries(): RecordedRequest[] {
+    return this.requests.filter((request) => request.path === '/queries/v1/query-request');
+  }
+
+  async start(): Promise<void> {
+    this.#server = createServer((request, response) => {
+      void (async () => {
+        const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+        const body = await readBody(request);
+        this.requests.push({
+          method: request.method ?? '',
+          path: url.pathname,
+          query: url.searchParams,
+          headers: request.headers,
+          remoteAddress: request.socket.remoteAddress ?? '',
+          body,
+        });
+        const send = (status: number, json: unknown): void => {
+          response.writeHead(status, { 'content-type': 'application/json' });
+          response.end(JSON.stringify(json));
+        };
+        switch (url.pathname) {
+          case '/session/v1/login-request':
+            return send(200, this.options.rejectLogin ? LOGIN_REJECTED : LOGIN_OK);
+          case '/queries/v1/query-request': {
+            const status = this.#failNext.shift();
+            if (status !== undefined) return send(status, { message: 'Service Unavailable' });
+            const sql = String(body?.['sqlText'] ?? '');
+            const bindings = body?.['bindings'] as Bindings | undefined;
+            const answer =
+              this.options.respond?.(sql, bindings) ?? (/CURRENT_DATABASE\(\)/.test(sql) ? sessionAnswer(this.options) : STATEMENT_DONE);
+            if ('httpStatus' in answer) return send(answer.httpStatus, { message: 'failure' });
+            return send(200, queryBody(answer));
+          }
+          case '/session':
+          case '/telemetry/send':
+          case '/session/heartbeat':
+          case '/session/token-request':
+            return send(200, { data: null, code: null, message: null, success: true });
+          default:
+            return send(404, { success: false, message: `the fake does not serve ${url.pathname}` });
+        }
+      })().catch((error: unknown) => {
+        response.writeHead(500);
+        response.end(String(error));
+      });
+    });
+    await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
+  }
+
+  async stop(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (!server) return;
+    server.closeAllConnections();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+}

@@ -5,24 +5,14 @@
 import { ConfigurationError } from '../src/errors.js';
 import type { Adapter, WarehouseName } from './types.js';
 
-function notAvailableYet(label: string): () => Promise<Adapter> {
-  return () =>
-    Promise.reject(
-      new ConfigurationError(
-        `The ${label} target is not available in this version of pipedrive-loader yet. ` +
-          'Use a DuckDB target (type: duckdb) for now.',
-      ),
-    );
-}
-
 export const ADAPTERS: Record<WarehouseName, () => Promise<Adapter>> = {
   duckdb: async () => (await import('./duckdb/index.js')).duckdbAdapter,
   postgres: async () => (await import('./postgres/index.js')).postgresAdapter,
-  bigquery: notAvailableYet('BigQuery'),
-  snowflake: notAvailableYet('Snowflake'),
+  bigquery: async () => (await import('./bigquery/index.js')).bigqueryAdapter,
+  snowflake: async () => (await import('./snowflake/index.js')).snowflakeAdapter,
 };
 
-/** Loads the adapter for `name`; rejects with a ConfigurationError for unknown or unbuilt ones. */
+/** Loads the adapter for `name`; rejects with a ConfigurationError for an unknown one. */
 export async function loadAdapter(name: WarehouseName): Promise<Adapter> {
   const load = Object.hasOwn(ADAPTERS, name) ? ADAPTERS[name] : undefined;
   if (!load) {

@@ -23,10 +23,14 @@ describe('adapter registry', () => {
     expect(adapter.dialect.capabilities.maxIdentifierBytes).toBe(63);
   });
 
-  it.each(['bigquery', 'snowflake'] as const)('says plainly that %s is not available yet', async (name) => {
-    const error = await loadAdapter(name).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConfigurationError);
-    expect((error as Error).message).toMatch(/is not available in this version of pipedrive-loader yet/);
+  it.each([
+    ['bigquery', 300],
+    ['snowflake', 255],
+  ] as const)('loads the %s adapter lazily, without connecting', async (name, maxIdentifierBytes) => {
+    const adapter = await loadAdapter(name);
+    expect(adapter.dialect.name).toBe(name);
+    expect(adapter.dialect.capabilities.maxIdentifierBytes).toBe(maxIdentifierBytes);
+    expect(adapter.dialect.capabilities.ddlInTransaction).toBe(false);
   });
 
   it('rejects an unknown warehouse type with a ConfigurationError', async () => {

@@ -64,9 +64,6 @@ function checkProfile(outline: ProfileOutline | undefined, cwd: string, reporter
         'Point the workflow at a server warehouse (--target) for scheduled loads.',
     );
   }
-  if (outline.type === 'bigquery' || outline.type === 'snowflake') {
-    reporter.warn('ci_target_unavailable', `The ${outline.type} target is not available in this version yet; the workflow's loads will fail until it is.`);
-  }
   if (!isInside(cwd, outline.source)) {
     reporter.warn(
       'ci_profile_outside_repository',

@@ -11,8 +11,8 @@
  *   --integration/--schema, as for every target, so it is read but not used.
  * Other keys (dataproc, gcs_bucket …) are dbt's business and allowed.
  *
- * The BigQuery adapter is not in this version; validating here means a profile is checked (and
- * its secrets known for redaction) the moment it is resolved.
+ * Validated here, when the profile is resolved, so a mistake is reported (and the secrets are
+ * known for redaction) before anything connects; adapters/bigquery/ uses the result.
  */
 import { SettingReader, type Settings } from './setting-readers.js';
 

@@ -14,8 +14,8 @@
  * - `authenticator: oauth` with `token`;
  * - `authenticator: https://<okta_account>.okta.com` with `password`.
  *
- * The Snowflake adapter is not in this version; validating here means a profile is checked (and
- * its secrets known for redaction) the moment it is resolved.
+ * Validated here, when the profile is resolved, so a mistake is reported (and the secrets are
+ * known for redaction) before anything connects; adapters/snowflake/ uses the result.
  */
 import { SettingReader, type Settings } from './setting-readers.js';
 

@@ -23,30 +23,13 @@
  * 'YYYY-MM-DD', decimals as exact strings, JSON as text, INT64 as numbers when safe, else bigint).
  */
 import type { CellValue, ColumnSpec, LogicalType, Row } from '../../src/schema/types.js';
+import { CellTypeError, cellMismatch as mismatch, DECIMAL_TEXT, INTEGER_TEXT, stripJsonNul, stripNul } from '../base/cells.js';
 
-export class CellTypeError extends Error {}
+export { CellTypeError, stripJsonNul, stripNul };
 
-const NUL = '\u0000';
-/** A `\u0000` escape in JSON text, unless its backslash is itself escaped. */
-const JSON_NUL_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\u0000/g;
-const INTEGER_TEXT = /^-?\d+$/;
-const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 const DATE_TEXT = /^\d{4}-\d{2}-\d{2}$/;
 const TIME_TEXT = /^\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?$/;
 const TIMESTAMP_TEXT = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$/;
-
-export function stripNul(text: string): string {
-  return text.includes(NUL) ? text.replaceAll(NUL, '') : text;
-}
-
-export function stripJsonNul(json: string): string {
-  return json.includes('\\u0000') || json.includes(NUL) ? stripNul(json).replace(JSON_NUL_ESCAPE, '') : json;
-}
-
-function mismatch(type: LogicalType, value: CellValue): CellTypeError {
-  const shown = Array.isArray(value) ? 'a list' : `${typeof value} ${String(value).slice(0, 40)}`;
-  return new CellTypeError(`expected a ${type} value, got ${shown}`);
-}
 
 /** The JSON text of one cell in a load-job line, or undefined for NULL (the field is left out). */
 export function jsonCell(type: LogicalType, value: CellValue | undefined): string | undefined {

@@ -16,27 +16,15 @@
  */
 import pg from 'pg';
 import type { CellValue, LogicalType } from '../../src/schema/types.js';
+import { CellTypeError, cellMismatch as mismatch, DECIMAL_TEXT, INTEGER_TEXT, stripJsonNul, stripNul } from '../base/cells.js';
 
-export class CellTypeError extends Error {}
+export { CellTypeError, stripJsonNul, stripNul };
 
-const NUL = '\u0000';
-/** A `\u0000` escape in JSON text, unless its backslash is itself escaped. */
-const JSON_NUL_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\u0000/g;
 const NEEDS_COPY_ESCAPE = /[\\\t\n\r]/;
 const COPY_ESCAPES: Readonly<Record<string, string>> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const COPY_ESCAPE_PATTERN = /[\\\t\n\r]/g;
 
 export const COPY_NULL = '\\N';
-
-/** Removes NUL characters, which PostgreSQL rejects in text. */
-export function stripNul(text: string): string {
-  return text.includes(NUL) ? text.replaceAll(NUL, '') : text;
-}
-
-/** Removes raw NULs and `\u0000` escapes from JSON text (jsonb rejects both). */
-export function stripJsonNul(json: string): string {
-  return json.includes('\\u0000') || json.includes(NUL) ? stripNul(json).replace(JSON_NUL_ESCAPE, '') : json;
-}
 
 /** Escapes one field for COPY's text format (and drops NULs). */
 export function escapeCopyText(text: string): string {
@@ -50,13 +38,6 @@ export function arrayLiteral(items: readonly unknown[]): string {
   return `{${quoted.join(',')}}`;
 }
 
-function mismatch(type: LogicalType, value: CellValue): CellTypeError {
-  const shown = Array.isArray(value) ? 'a list' : `${typeof value} ${String(value).slice(0, 40)}`;
-  return new CellTypeError(`expected a ${type} value, got ${shown}`);
-}
-
-const INTEGER_TEXT = /^-?\d+$/;
-const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** The unescaped text PostgreSQL parses for a cell, or undefined for NULL. */
 export function cellText(type: LogicalType, value: CellValue | undefined): string | undefined {

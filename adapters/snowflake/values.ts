@@ -16,28 +16,9 @@
  */
 import type { CellValue, LogicalType } from '../../src/schema/types.js';
 import type { SqlParam } from '../types.js';
+import { CellTypeError, cellMismatch as mismatch, DECIMAL_TEXT, INTEGER_TEXT, stripJsonNul, stripNul } from '../base/cells.js';
 
-export class CellTypeError extends Error {}
-
-const NUL = '\u0000';
-/** A `\u0000` escape in JSON text, unless its backslash is itself escaped. */
-const JSON_NUL_ESCAPE = /(?<=(?:^|[^\\])(?:\\\\)*)\\u0000/g;
-
-export function stripNul(text: string): string {
-  return text.includes(NUL) ? text.replaceAll(NUL, '') : text;
-}
-
-export function stripJsonNul(json: string): string {
-  return json.includes('\\u0000') || json.includes(NUL) ? stripNul(json).replace(JSON_NUL_ESCAPE, '') : json;
-}
-
-function mismatch(type: LogicalType, value: CellValue): CellTypeError {
-  const shown = Array.isArray(value) ? 'a list' : `${typeof value} ${String(value).slice(0, 40)}`;
-  return new CellTypeError(`expected a ${type} value, got ${shown}`);
-}
-
-const INTEGER_TEXT = /^-?\d+$/;
-const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+export { CellTypeError, stripJsonNul, stripNul };
 
 /** The text bound for one cell of a column of `type`, or null for NULL. */
 export function bindText(type: LogicalType, value: CellValue | undefined): string | null {

@@ -30,6 +30,9 @@ import {
 import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import type { CellValue, LogicalType } from '../../src/schema/types.js';
 import type { SqlParam } from '../types.js';
+import { CellTypeError, cellMismatch as mismatch } from '../base/cells.js';
+
+export { CellTypeError };
 
 /** The DataChunk vector type used to stage each logical type (see the module comment). */
 export function stagingVectorType(type: LogicalType): DuckDBType {
@@ -48,8 +51,6 @@ export function stagingVectorType(type: LogicalType): DuckDBType {
       return VARCHAR;
   }
 }
-
-export class CellTypeError extends Error {}
 
 /** Must match the dialect's DECIMAL(38,9). */
 const DECIMAL_WIDTH = 38;
@@ -79,11 +80,6 @@ export function scaleDecimal(text: string): bigint | undefined {
   }
   if (scaled >= DECIMAL_LIMIT) return undefined;
   return sign === '-' ? -scaled : scaled;
-}
-
-function mismatch(type: LogicalType, value: CellValue): CellTypeError {
-  const shown = Array.isArray(value) ? 'a list' : `${typeof value} ${String(value).slice(0, 40)}`;
-  return new CellTypeError(`expected a ${type} value, got ${shown}`);
 }
 
 /** Converts one row cell to the DuckDB value appended for a column of `type`. */

@@ -62,7 +62,6 @@ export async function loadStream(
   const keys: unknown[] = [];
   const savesBookmarkPerBatch = stream.replication === 'incremental';
   let newest: string | undefined;
-  let stopped = false;
   const commits = new BackgroundCommits();
   const flush = (last: boolean): void => {
     if (batch.size === 0 && !(last && newest !== undefined && stream.replication === 'newest_first')) return;
@@ -78,7 +77,9 @@ export async function loadStream(
     stream: stream.name,
   });
   try {
-    for await (const page of readStream(pipedrive, stream, bookmark)) {
+    // Past a stop request the reader asks for no new page, but hands over one already asked for
+    // (and paid for), which is committed like the rest.
+    for await (const page of readStream(pipedrive, stream, bookmark, context.shouldStop)) {
       stats.pages += 1;
       for (const record of page.records) {
         const row = withSystemColumns(context, model.shape(record));
@@ -96,13 +97,12 @@ export async function loadStream(
       if (batch.isFull()) {
         await commits.settle(); // the previous batch is committed: at most one in flight
         flush(false);
-        if (context.shouldStop()) {
-          stopped = true;
-          break;
-        }
       }
     }
-    if (!stopped) flush(true);
+    // The reader ends early only on a stop request, which stays true: a read that ended with one
+    // pending is incomplete (no deletes judged from it, no newest-first bookmark).
+    const stopped = context.shouldStop();
+    flush(!stopped);
     await commits.settle();
     stats.status = stopped ? 'stopped' : 'loaded';
     return { complete: collect && !stopped, keys: collect && !stopped ? keys : [] };

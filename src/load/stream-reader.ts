@@ -10,14 +10,15 @@
  *   record older than the bookmark (minus the same overlap), so an unchanged list costs one page.
  * - full, or no bookmark: everything, in the API's default (id) order for full streams.
  *
- * Reads that go to the end ask for each next page while the current one is processed
- * (read-ahead.ts); a newest-first read with a bookmark stops early, so it asks one page at a time.
+ * Reads that go to the end ask for each next page while the current one is processed; a
+ * newest-first read with a bookmark stops early, so it asks one page at a time. No read asks for
+ * a page once a stop is requested (read-ahead.ts).
  */
 import type { StreamDefinition } from '../pipedrive/catalog.js';
 import type { PipedriveClient, QueryParams } from '../pipedrive/client.js';
 import { paginate, type Page } from '../pipedrive/paginate.js';
 import { bookmarkWithOverlap } from '../state/bookmarks.js';
-import { readAhead } from './read-ahead.js';
+import { readPages } from './read-ahead.js';
 
 function sortParams(stream: StreamDefinition, key: string, direction: 'asc' | 'desc'): QueryParams {
   return stream.api === 'v1'
@@ -57,10 +58,12 @@ export function readStream(
   client: PipedriveClient,
   stream: StreamDefinition,
   bookmark: string | undefined,
-  extraParams: QueryParams = {},
+  stopRequested: () => boolean = () => false,
 ): AsyncIterable<Page> {
-  const pages = paginate(client, stream, { ...requestParams(stream, bookmark), ...extraParams });
+  const pages = paginate(client, stream, requestParams(stream, bookmark));
   const key = stream.replicationKey;
-  if (stream.replication !== 'newest_first' || bookmark === undefined || key === undefined) return readAhead(pages);
-  return newestFirstUntil(pages, key, Date.parse(bookmarkWithOverlap(bookmark)));
+  if (stream.replication !== 'newest_first' || bookmark === undefined || key === undefined) {
+    return readPages(pages, { readAhead: true, stopRequested });
+  }
+  return readPages(newestFirstUntil(pages, key, Date.parse(bookmarkWithOverlap(bookmark))), { readAhead: false, stopRequested });
 }

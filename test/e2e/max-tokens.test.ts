@@ -131,7 +131,8 @@ describe('--max-tokens', () => {
     await expectEqualToSandbox('capped_persons', ['persons']);
   });
 
-  it('converges to the full data over several capped runs of the whole catalog, each within the cap', async () => {
+  // Up to eight full CLI loads of the whole catalog: ~40 s alone, more beside the rest of the suite.
+  it('converges to the full data over several capped runs of the whole catalog, each within the cap', { timeout: 180_000 }, async () => {
     // Measure what this company costs: a first load, then a load with nothing changed.
     const first = await load('reference', []);
     const unchanged = await load('reference', []);

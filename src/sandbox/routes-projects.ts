@@ -1,5 +1,6 @@
 /**
- * The Projects add-on's v2 lists, `/api/v2/projects` and `/api/v2/tasks`: cursor-paged by id
+ * The Projects add-on's v2 lists, `/api/v2/projects` (projects not archived),
+ * `/api/v2/projects/archived` (archived ones: `archive_time` set) and `/api/v2/tasks`: cursor-paged by id
  * (the spec has no sort or `updated_since` parameters), limit 1..500. Without the add-on the
  * company gets 403 — reference §7 lists "plan/add-on not included" under 403 — so a loader must
  * treat 403 (like 402/404) on these paths as "not available", not as a failure.
@@ -16,7 +17,7 @@ import type { KeyedId } from './sort-index.js';
 export const ADDON_MISSING_MESSAGE = 'Projects add-on is not enabled for this company';
 
 export function isProjectsPath(path: string): boolean {
-  return path === '/projects' || path === '/tasks';
+  return path === '/projects' || path === '/projects/archived' || path === '/tasks';
 }
 
 function integer(query: URLSearchParams, name: string): number | undefined {
@@ -35,12 +36,16 @@ function flag(query: URLSearchParams, name: string): boolean | undefined {
 
 /** Record predicates from the endpoint's filters (v2.yml parameters of GET /projects and /tasks). */
 function recordFilter(path: string, query: URLSearchParams): (record: Record<string, unknown>) => boolean {
-  if (path === '/projects') {
+  if (path === '/projects' || path === '/projects/archived') {
+    const archived = path === '/projects/archived';
     const raw = query.get('status');
     const statuses = raw ? raw.split(',').map((s) => s.trim()) : undefined;
     if (statuses?.some((s) => !(PROJECT_STATUSES as readonly string[]).includes(s))) throw new ApiError(400, `Parameter 'status' must be a comma separated list of ${PROJECT_STATUSES.join(', ')}`);
     const phaseId = integer(query, 'phase_id');
-    return (r) => (!statuses || statuses.includes(String(r.status))) && (phaseId === undefined || r.phase_id === phaseId);
+    return (r) =>
+      (r.archive_time !== null) === archived &&
+      (!statuses || statuses.includes(String(r.status))) &&
+      (phaseId === undefined || r.phase_id === phaseId);
   }
   const isDone = flag(query, 'is_done');
   const isMilestone = flag(query, 'is_milestone');
@@ -57,7 +62,7 @@ function recordFilter(path: string, query: URLSearchParams): (record: Record<str
 
 export function handleProjects(dataset: Dataset, request: ApiRequest): Reply {
   if (!dataset.projectsAddon) throw new ApiError(403, ADDON_MISSING_MESSAGE, 'Please check developers.pipedrive.com for more information about Pipedrive API.');
-  const entity = request.path === '/projects' ? 'projects' : 'tasks';
+  const entity = request.path === '/tasks' ? 'tasks' : 'projects';
   const { query } = request;
   const limit = integer(query, 'limit') ?? 100;
   if (limit < 1 || limit > 500) throw new ApiError(400, "Parameter 'limit' must be between 1 and 500");

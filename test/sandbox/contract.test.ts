@@ -36,6 +36,7 @@ const V2_CASES: Case[] = [
   ...['deal', 'person', 'organization', 'product', 'activity'].map((e): Case => ({ version: 'v2', specPath: `/${e}Fields`, url: `/api/v2/${e}Fields?limit=500` })),
   // Projects add-on (the contract sandbox has it).
   { version: 'v2', specPath: '/projects', url: '/api/v2/projects?limit=20', pages: 2 },
+  { version: 'v2', specPath: '/projects/archived', url: '/api/v2/projects/archived?limit=500' },
   { version: 'v2', specPath: '/tasks', url: '/api/v2/tasks?limit=50', pages: 2 },
 ];
 

@@ -6,18 +6,12 @@
 import { STREAMS, pageSizeOf, type StreamDefinition } from '../src/pipedrive/catalog.js';
 import { tokenCost } from '../src/pipedrive/costs.js';
 import type { Sandbox, SandboxEntity } from '../src/sandbox/index.js';
+import { listedBy } from '../test/helpers/listed-by.js';
 
 /** The sandbox entity behind each table whose name differs from it. */
 const ENTITY_OF_TABLE: Readonly<Record<string, SandboxEntity>> = {
   lead_labels: 'leadLabels', lead_sources: 'leadSources', activity_types: 'activityTypes', call_logs: 'callLogs',
 };
-
-/** Which of a shared table's records a stream lists: live or archived, active or inactive goals. */
-function listedBy(stream: StreamDefinition, record: Record<string, unknown>): boolean {
-  if (stream.table === 'deals' || stream.table === 'leads') return stream.name.endsWith('_archived') === (record.is_archived === true);
-  if (stream.table === 'goals') return (stream.name === 'goals_inactive') === (record.is_active === false);
-  return true;
-}
 
 async function recordsOf(sandbox: Sandbox, stream: StreamDefinition): Promise<number> {
   if (stream.describes) return sandbox.fields(stream.describes).length;
@@ -33,7 +27,7 @@ export interface Minimum {
   readonly rows: string[];
 }
 
-/** `projectsAddon`: without it projects and tasks cost their one refused request each. */
+/** `projectsAddon`: without it projects, archived projects and tasks cost their one refused request each. */
 export async function minimum(sandbox: Sandbox): Promise<Minimum> {
   let requests = 0;
   let tokens = 0;

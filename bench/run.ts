@@ -117,7 +117,7 @@ async function extractScenario(dir: string): Promise<void> {
     const again = sandbox.stats.snapshot();
     console.log(`  incremental run, nothing changed: ${again.requests} requests, ${again.tokens} tokens ` +
       '(one page per incremental or newest-first stream, no deal products; field metadata and full streams every run; ' +
-      'projects and tasks not asked again for a day after their 403)');
+      'projects, archived projects and tasks not asked again for a day after their 403)');
     // 1% of the deals change: one more deals page at most, and one deal-products request per 100 of them.
     sandbox.clock.advance(600);
     let changed = 0;

@@ -18,13 +18,19 @@ export const ADDON_STREAMS: readonly StreamDefinition[] = [
     replicationKey: 'update_time',
     children: { parentTable: 'deals', after: ['deals', 'deals_archived'], param: 'deal_ids', foreignKey: 'deal_id', batchSize: 100 },
   },
-  ...(['projects', 'tasks'] as const).map(
-    (name): StreamDefinition => ({
-      // No updated_since or sort on these lists: re-read in full.
+  // No updated_since or sort on these lists: re-read in full. GET /projects lists the projects
+  // not archived; archived ones are only in GET /projects/archived, which feeds the same table (so
+  // an archived project is neither missing nor taken for deleted).
+  ...([
+    ['projects', 'projects', '/projects'],
+    ['projects_archived', 'projects', '/projects/archived'],
+    ['tasks', 'tasks', '/tasks'],
+  ] as const).map(
+    ([name, table, path]): StreamDefinition => ({
       name,
-      table: name,
+      table,
       api: 'v2',
-      path: `/${name}`,
+      path,
       pagination: 'cursor',
       primaryKey: ['id'],
       replication: 'full',

@@ -12,6 +12,7 @@ import { paginate } from '../../src/pipedrive/paginate.js';
 import { startSandbox, type Sandbox, type SandboxEntity } from '../../src/sandbox/index.js';
 import { requestParams } from '../../src/load/stream-reader.js';
 import { TABLE_OF } from '../helpers/compare.js';
+import { listedBy } from '../helpers/listed-by.js';
 
 const ENTITY_OF = new Map(Object.entries(TABLE_OF).map(([entity, table]) => [table, entity as SandboxEntity]));
 
@@ -49,12 +50,7 @@ async function expectedIds(stream: StreamDefinition): Promise<string[]> {
   const key = stream.primaryKey[0] ?? 'id';
   const ids: string[] = [];
   for await (const record of sandbox.records(entity)) {
-    // Two streams feed deals, leads and goals: the live list and the archived (inactive) one.
-    if (stream.table === 'deals' || stream.table === 'leads') {
-      if (stream.name.endsWith('_archived') !== (record.is_archived === true)) continue;
-    }
-    if (stream.table === 'goals' && (stream.name === 'goals_inactive') !== (record.is_active === false)) continue;
-    ids.push(String(record[key]));
+    if (listedBy(stream, record)) ids.push(String(record[key]));
   }
   return ids;
 }

@@ -36,7 +36,7 @@ describe('the stream catalog', () => {
   });
 
   it('marks only the Projects add-on streams as optional', () => {
-    expect(STREAMS.filter((s) => s.requires).map((s) => s.name)).toEqual(['projects', 'tasks']);
+    expect(STREAMS.filter((s) => s.requires).map((s) => s.name)).toEqual(['projects', 'projects_archived', 'tasks']);
   });
 });
 

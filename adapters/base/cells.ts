@@ -17,8 +17,24 @@ export function cellMismatch(type: LogicalType, value: CellValue): CellTypeError
   return new CellTypeError(`expected a ${type} value, got ${shown}`);
 }
 
-export const INTEGER_TEXT = /^-?\d+$/;
-export const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+const INTEGER_TEXT = /^-?\d+$/;
+const DECIMAL_TEXT = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
+
+/** The digits of a bigint cell: a bigint, a whole number, or a string of digits. */
+export function integerText(value: CellValue): string {
+  if (typeof value === 'bigint') return value.toString();
+  // Through BigInt: String(1e21) is '1e+21', which no warehouse reads as an integer.
+  if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value).toString();
+  if (typeof value === 'string' && INTEGER_TEXT.test(value)) return value;
+  throw cellMismatch('bigint', value);
+}
+
+/** The text of a decimal cell, exactly as given (no float rounding): a number or numeric text. */
+export function decimalText(value: CellValue): string {
+  const text = typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string' ? String(value).trim() : '';
+  if (DECIMAL_TEXT.test(text)) return text;
+  throw cellMismatch('decimal', value);
+}
 
 const NUL = '\u0000';
 /** A `\u0000` escape in JSON text, unless its backslash is itself escaped. */

@@ -23,7 +23,7 @@
  * 'YYYY-MM-DD', decimals as exact strings, JSON as text, INT64 as numbers when safe, else bigint).
  */
 import type { CellValue, ColumnSpec, LogicalType, Row } from '../../src/schema/types.js';
-import { CellTypeError, cellMismatch as mismatch, DECIMAL_TEXT, INTEGER_TEXT, stripJsonNul, stripNul } from '../base/cells.js';
+import { CellTypeError, cellMismatch as mismatch, decimalText, integerText, stripJsonNul, stripNul } from '../base/cells.js';
 
 export { CellTypeError, stripJsonNul, stripNul };
 
@@ -36,18 +36,13 @@ export function jsonCell(type: LogicalType, value: CellValue | undefined): strin
   if (value === null || value === undefined) return undefined;
   switch (type) {
     case 'bigint':
-      if (typeof value === 'bigint' || (typeof value === 'number' && Number.isInteger(value))) return `"${BigInt(value).toString()}"`;
-      if (typeof value === 'string' && INTEGER_TEXT.test(value)) return `"${value}"`;
-      throw mismatch(type, value);
+      return `"${integerText(value)}"`;
     case 'double':
       if (typeof value === 'bigint') return value.toString();
       if (typeof value === 'number') return Number.isFinite(value) ? String(value) : `"${String(value)}"`;
       throw mismatch(type, value);
-    case 'decimal': {
-      const text = typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string' ? String(value).trim() : '';
-      if (DECIMAL_TEXT.test(text)) return JSON.stringify(text);
-      throw mismatch(type, value);
-    }
+    case 'decimal':
+      return JSON.stringify(decimalText(value));
     case 'boolean':
       if (typeof value === 'boolean') return value ? 'true' : 'false';
       throw mismatch(type, value);

@@ -16,7 +16,7 @@
  */
 import pg from 'pg';
 import type { CellValue, LogicalType } from '../../src/schema/types.js';
-import { CellTypeError, cellMismatch as mismatch, DECIMAL_TEXT, INTEGER_TEXT, stripJsonNul, stripNul } from '../base/cells.js';
+import { CellTypeError, cellMismatch as mismatch, decimalText, integerText, stripJsonNul, stripNul } from '../base/cells.js';
 
 export { CellTypeError, stripJsonNul, stripNul };
 
@@ -44,19 +44,13 @@ export function cellText(type: LogicalType, value: CellValue | undefined): strin
   if (value === null || value === undefined) return undefined;
   switch (type) {
     case 'bigint':
-      if (typeof value === 'bigint') return value.toString();
-      if (typeof value === 'number' && Number.isInteger(value)) return String(value);
-      if (typeof value === 'string' && INTEGER_TEXT.test(value)) return value;
-      throw mismatch(type, value);
+      return integerText(value);
     case 'double':
       // JS prints the shortest round-tripping form; NaN and ±Infinity are PostgreSQL's spellings too.
       if (typeof value === 'number' || typeof value === 'bigint') return String(value);
       throw mismatch(type, value);
-    case 'decimal': {
-      const text = typeof value === 'number' || typeof value === 'bigint' || typeof value === 'string' ? String(value).trim() : '';
-      if (DECIMAL_TEXT.test(text)) return text;
-      throw mismatch(type, value);
-    }
+    case 'decimal':
+      return decimalText(value);
     case 'boolean':
       if (typeof value === 'boolean') return value ? 't' : 'f';
       throw mismatch(type, value);

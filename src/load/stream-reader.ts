@@ -58,7 +58,7 @@ export function readStream(
   client: PipedriveClient,
   stream: StreamDefinition,
   bookmark: string | undefined,
-  stopRequested: () => boolean = () => false,
+  stopRequested: () => boolean,
 ): AsyncIterable<Page> {
   const pages = paginate(client, stream, requestParams(stream, bookmark));
   const key = stream.replicationKey;

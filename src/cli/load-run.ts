@@ -8,6 +8,7 @@ import type { Argv } from 'yargs';
 import { BudgetExhaustedError, ConfigurationError } from '../errors.js';
 import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
 import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
+import { withCrashPoints } from '../load/crash-points.js';
 import { LoadPipeline } from '../load/pipeline.js';
 import { RECONCILE_MODES, type ReconcileMode } from '../load/deletes.js';
 import { formatSummary, type RunSummary } from '../load/summary.js';
@@ -96,7 +97,8 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
       release = await destination.warehouse.lockSchema?.(destination.schema, { waitMs: args.lockWait * 1000 });
       const pipeline = new LoadPipeline({
         pipedrive: source.client,
-        warehouse: destination.warehouse,
+        // The reliability suite's crash points; the client itself unless that suite set them.
+        warehouse: withCrashPoints(destination.warehouse),
         schema: destination.schema,
         streams,
         fullRefresh: args.fullRefresh,

@@ -6,6 +6,7 @@
 import yargs from 'yargs';
 import { ExitCode, isLoaderError } from '../errors.js';
 import { checkCommand } from './check.js';
+import { dbtModelsCommand } from './dbt-models.js';
 import { dbtSourcesCommand } from './dbt-sources.js';
 import { initCiCommand } from './init-ci.js';
 import { loadCommand } from './load.js';
@@ -87,6 +88,7 @@ export async function main(argv: readonly string[], io: OutputStreams = process)
     .command(planCommand(result))
     .command(stateCommand(result))
     .command(dbtSourcesCommand(result))
+    .command(dbtModelsCommand(result))
     .command(initCiCommand(result))
     .command(sandboxCommand(result))
     .demandCommand(1, 'Name a command: check, load, plan, state, dbt-sources, init-ci or sandbox.')

@@ -190,6 +190,8 @@ describe.each([
       );
       expect(await count(`select count(*) as n from ${BUILT}.stg_pipedrive__deals where id = 3`)).toBe(0);
       expect(await count(`select count(*) as n from ${BUILT}.stg_pipedrive__deals where id = 4 and is_archived`)).toBe(1);
+      // The enum labels with a quote and a backslash arrived as written (the accepted_values test reads them).
+      expect(await count(`select count(*) as n from ${BUILT}.stg_pipedrive__deals where tier_s_level in ('Owner''s pick', 'Back\\slash')`)).toBe(2);
       const all = renderModel(readFileSync(join(dir, OUT, 'stg_pipedrive__deals.sql'), 'utf8'), { ...context, includeDeleted: true });
       expect(await count(`select count(*) as n from (${all}) m`)).toBe(await count(`select count(*) as n from ${SCHEMA}.deals`));
       expect(await count(`select count(*) as n from (${all}) m where id = 3`)).toBe(1);
@@ -272,5 +274,5 @@ describe.each([
     expect(statSync(stages).mtimeMs).toBe(stagesBefore);
     expect(readFileSync(deals, 'utf8')).toContain('name: churn_risk');
     expect(existsSync(`${deals}.${process.pid}.tmp`)).toBe(false);
-  }, 180_000);
+  }, 300_000);
 });

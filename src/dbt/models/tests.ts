@@ -86,11 +86,23 @@ export function testsForTable(input: TableTestsInput): GeneratedTest[] {
   return [...keyTests, ...enumTests(input, present), ...relationshipTests(input, types)];
 }
 
+/**
+ * dbt renders every string test argument with Jinja, and first wraps one that looks like a call
+ * of env_var, ref, var, source or doc in `{{ }}`, so a label "var(x)" would be evaluated. Labels
+ * come from Pipedrive users: both cases are kept literal with `{% raw %}`.
+ */
+const LOOKS_LIKE_DBT_CALL = /^\s*(env_var|ref|var|source|doc)\s*\(.+\)\s*$/;
+
+export function literalArgument(text: string): string {
+  const escaped = escapeJinja(text);
+  return escaped === text && LOOKS_LIKE_DBT_CALL.test(text) ? `{% raw %}${text}{% endraw %}` : escaped;
+}
+
 /** One test as a YAML list item. */
 export function testYaml(test: GeneratedTest, rules: QuotingRules, form: TestArguments): YamlValue {
   let args: YamlMap;
   if (test.kind === 'accepted_values') {
-    args = { values: (test.values ?? []).map((value) => escapeJinja(stringLiteralBody(value, rules))) };
+    args = { values: (test.values ?? []).map((value) => literalArgument(stringLiteralBody(value, rules))) };
   } else if (test.kind === 'relationships' && test.to) {
     args = { to: `ref('${test.to.model}')`, field: test.to.column };
   } else {

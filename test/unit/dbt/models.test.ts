@@ -142,15 +142,15 @@ describe('dbt-models tests', () => {
   });
 
   it('escapes enum labels for the target string literals, and Jinja for dbt', () => {
-    const labels = ["Owner's pick", 'C:\\temp', '{{ oops }}'];
+    const labels = ["Owner's pick", 'C:\\temp', '{{ oops }}', "var('x')"];
     const fields = [...DEAL_BUILTINS, customField(LEAD_SOURCE_KEY, 'Lead source', 'enum', labels)];
     const values = (dialect: Dialect): unknown => {
       const yaml = model(generateModels(input(dialect, { fields: new Map([['deal', fields]]) })), 'deals').yaml;
       const test = columns(yaml).find((c) => c.name === 'lead_source')?.data_tests?.[0] as { accepted_values: { arguments: { values: string[] } } };
       return test.accepted_values.arguments.values;
     };
-    expect(values(postgresDialect)).toEqual(["Owner''s pick", 'C:\\temp', '{% raw %}{{ oops }}{% endraw %}']);
-    expect(values(bigqueryDialect)).toEqual(["Owner\\'s pick", 'C:\\\\temp', '{% raw %}{{ oops }}{% endraw %}']);
+    expect(values(postgresDialect)).toEqual(["Owner''s pick", 'C:\\temp', '{% raw %}{{ oops }}{% endraw %}', "{% raw %}var(''x''){% endraw %}"]);
+    expect(values(bigqueryDialect)).toEqual(["Owner\\'s pick", 'C:\\\\temp', '{% raw %}{{ oops }}{% endraw %}', "{% raw %}var(\\'x\\'){% endraw %}"]);
     expect(stringLiteralBody("it's", quotingRulesFor(snowflakeDialect))).toBe("it\\'s");
   });
 

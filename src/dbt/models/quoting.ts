@@ -25,7 +25,7 @@ export interface QuotingRules {
   readonly quoteIdentifier: (name: string) => string;
   /** True when bare names fold to upper case, so every lower-case name must be quoted. */
   readonly foldsToUpper: boolean;
-  /** How a `'` inside a string literal is written, and whether `\` must be doubled. */
+  /** True where `\` escapes inside string literals: `\` is doubled and `'` written `\'`; else `'` is doubled. */
   readonly backslashEscapes: boolean;
 }
 

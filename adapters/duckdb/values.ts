@@ -68,8 +68,12 @@ export function scaleDecimal(text: string): bigint | undefined {
   const [, sign, whole = '', fraction = '', exponentText] = match;
   if (whole === '' && fraction === '') return undefined;
   const exponent = Number(exponentText ?? 0) - fraction.length + DECIMAL_SCALE;
-  if (Math.abs(exponent) > 400) return undefined;
-  let scaled = BigInt(`${whole}${fraction}` || '0');
+  if (exponent > 400) return undefined;
+  const digits = `${whole}${fraction}`;
+  // Fewer digits than places to shift: below 0.1 of the last decimal, so it rounds to zero (and
+  // no power of ten is built for an exponent such as -99999999).
+  if (-exponent > digits.length) return 0n;
+  let scaled = BigInt(digits || '0');
   if (exponent >= 0) {
     scaled *= 10n ** BigInt(exponent);
   } else {

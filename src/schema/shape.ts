@@ -18,8 +18,10 @@ import {
 import { columnLayout } from './columns.js';
 import { writeCustomValue, type CustomWriter } from './custom-values.js';
 import { uniqueName } from './naming.js';
+import { createHash } from 'node:crypto';
+import { attachRejects, MAX_ORIGINAL_CHARS, type ValueReject } from './rejects.js';
 import { SYSTEM_COLUMNS, type ColumnSpec, type LogicalType, type Row, type TableSpec } from './types.js';
-import { convertRaw, inferType, isPlainObject, toTimestamp, widenInferred } from './values.js';
+import { convertRaw, inferType, isBlank, isPlainObject, toText, toTimestamp, widenInferred } from './values.js';
 
 export interface TableModelInput {
   readonly table: string;
@@ -38,7 +40,11 @@ export interface TableModel {
   readonly spec: TableSpec;
   /** Rows to upsert into `_loader_columns`: current custom fields plus inferred keys seen. */
   readonly mappings: readonly ColumnMapping[];
-  /** One raw record → one row. `_loaded_at`/`_load_id` are left to the caller. */
+  /**
+   * One raw record → one row. `_loaded_at`/`_load_id` are left to the caller. A value that fits
+   * no warehouse column of its type becomes NULL, and a record without a usable primary key is
+   * marked to be skipped; both are attached to the row (`rejectsOf`, src/schema/rejects.ts).
+   */
   shape(record: Readonly<Record<string, unknown>>): Row;
   /**
    * Columns added or widened by `shape` since the last call (undeclared keys seen for the first
@@ -151,13 +157,22 @@ class Model implements TableModel {
     return changes;
   }
 
+  /** Rejects of the record being shaped; null (no allocation) for the common clean record. */
+  private rejected: ValueReject[] | null = null;
+
   shape(record: Readonly<Record<string, unknown>>): Row {
     const row: Row = {};
     for (const key in record) {
       const value = record[key];
       const builtinType = this.builtins.get(key);
       if (builtinType !== undefined) {
-        row[key] = value === null || value === undefined ? null : convertRaw(value, builtinType);
+        if (value === null || value === undefined) {
+          row[key] = null;
+        } else {
+          const cell = convertRaw(value, builtinType);
+          row[key] = cell;
+          if (cell === null) this.check(key, value, builtinType);
+        }
         continue;
       }
       if (key === 'custom_fields' && isPlainObject(value)) {
@@ -168,21 +183,76 @@ class Model implements TableModel {
     }
     const deleted = record.is_deleted === true || record.status === 'deleted';
     row._deleted_at = deleted ? toTimestamp(record.update_time ?? record.modified) : null;
+    let badKey: string | undefined;
+    for (const key of this.input.primaryKey) {
+      const cell = row[key];
+      if (cell === null || cell === undefined || cell === '') badKey = key;
+    }
+    if (this.rejected !== null || badKey !== undefined) this.attach(row, record, badKey);
     return row;
+  }
+
+  /** Records `value` (non-null, converted to NULL for `column`) unless it means "no value". */
+  private check(column: string, value: unknown, type: LogicalType): void {
+    if (isBlank(value)) return;
+    const original = (toText(value) ?? '').slice(0, MAX_ORIGINAL_CHARS);
+    (this.rejected ??= []).push({ column, original, reason: `not a valid ${type}` });
+  }
+
+  private attach(row: Row, record: Readonly<Record<string, unknown>>, badKey: string | undefined): void {
+    const values = this.rejected ?? [];
+    this.rejected = null;
+    if (badKey === undefined) {
+      const recordId = this.input.primaryKey.map((key) => String(row[key])).join(',');
+      attachRejects(row, { recordId, skip: false, values });
+      return;
+    }
+    // No usable key: the record cannot be stored. Its id text when it has one ('abc'), else a
+    // digest of the whole record, so that re-reading the same record replaces its reject.
+    const raw = record[badKey];
+    const json = JSON.stringify(record, (_key, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)) ?? '';
+    const idText = isBlank(raw) ? '' : (toText(raw) ?? '');
+    const recordId = idText !== '' ? idText.slice(0, 100) : `#${createHash('sha256').update(json).digest('hex').slice(0, 16)}`;
+    const keyReject: ValueReject = {
+      column: badKey,
+      original: (idText !== '' ? idText : json).slice(0, MAX_ORIGINAL_CHARS),
+      reason: `record without a valid ${badKey}: not loaded`,
+    };
+    attachRejects(row, { recordId, skip: true, values: [keyReject, ...values.filter((v) => v.column !== badKey)] });
   }
 
   private writeCustom(row: Row, key: string, value: unknown): void {
     const writer = this.writers.get(key);
     if (writer !== undefined) {
       writeCustomValue(writer, row, value);
+      if (value !== null && value !== undefined && writer.type !== 'string' && writer.type !== 'string_list') this.checkCustom(writer, row, value);
       return;
     }
     const sub = CUSTOM_SUBFIELD_KEY.test(key) ? this.subKeys.get(key) : undefined;
     if (sub !== undefined) {
-      row[sub[0]] = value === null || value === undefined ? null : convertRaw(value, sub[1]);
+      if (value === null || value === undefined) {
+        row[sub[0]] = null;
+      } else {
+        const cell = convertRaw(value, sub[1]);
+        row[sub[0]] = cell;
+        if (cell === null) this.check(sub[0], value, sub[1]);
+      }
       return;
     }
     this.writeInferred(row, key, value);
+  }
+
+  /**
+   * The typed cells of a custom value (amount, date, time, number, reference, and a range's
+   * `until`) that came out NULL from a value that was there. Runs only for non-null values of
+   * non-text fields, and allocates nothing unless a value was refused.
+   */
+  private checkCustom(writer: CustomWriter, row: Row, value: unknown): void {
+    // Amounts and ranges come as { value, currency | until }; references are read whole.
+    const parts = isPlainObject(value) && writer.kind !== 'reference' && writer.kind !== 'scalar' ? value : undefined;
+    if (row[writer.column] === null) this.check(writer.column, parts ? parts.value : value, writer.type);
+    const until = parts ? writer.sub.get('until') : undefined;
+    if (until !== undefined && row[until] === null) this.check(until, parts?.until, writer.type);
   }
 
   private writeInferred(row: Row, key: string, value: unknown): void {

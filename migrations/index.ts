@@ -6,6 +6,7 @@
 import type { WarehouseClient, WarehouseSession } from '../adapters/types.js';
 import type { TableSpec } from '../src/schema/types.js';
 import { loaderTables } from './001_loader_tables.js';
+import { loaderRejects } from './002_loader_rejects.js';
 import { LOADER_TABLES } from './tables.js';
 import type { Migration } from './types.js';
 
@@ -13,7 +14,7 @@ export type { Migration, MigrationContext } from './types.js';
 export { LOADER_TABLES } from './tables.js';
 
 /** Every migration, in the order they apply. Append; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [loaderTables];
+export const MIGRATIONS: readonly Migration[] = [loaderTables, loaderRejects];
 
 const MIGRATIONS_TABLE: TableSpec = {
   name: LOADER_TABLES.migrations,

@@ -4,4 +4,5 @@ export const LOADER_TABLES = {
   state: '_loader_state',
   runs: '_loader_runs',
   columns: '_loader_columns',
+  rejects: '_loader_rejects',
 } as const;

@@ -9,6 +9,7 @@
 import type { WarehouseClient, WarehouseSession, SqlParam } from '../../adapters/types.js';
 import { LOADER_TABLES } from '../../migrations/tables.js';
 import { registerOpenRun, unregisterOpenRun } from './open-runs.js';
+import { RejectTable, type RejectCount, type RejectInput, type StoredReject } from './rejects.js';
 import type {
   FinishedRun,
   PersistedColumnMapping,
@@ -221,6 +222,45 @@ export class StateStore {
       tokens: Number(row['tokens'] ?? 0),
       error: row['error'] === null || row['error'] === undefined ? null : String(row['error']),
     }));
+  }
+
+  // --- _loader_rejects (src/state/rejects.ts) ---
+
+  private get rejects(): RejectTable {
+    return new RejectTable(this.client.dialect, this.schema);
+  }
+  /** Read once per store (one run), then kept up to date by `replaceRejects`. */
+  private rejectedTables: Promise<Set<string>> | undefined;
+
+  /** Tables that hold rejects: only their batches need their old rejects cleared. */
+  tablesWithRejects(): Promise<Set<string>> {
+    this.rejectedTables ??= this.rejects.tablesWithRejects(this.client);
+    return this.rejectedTables;
+  }
+
+  /**
+   * Replaces the rejects of the records `recordIds` of `table` by `rejects`, with the batch's
+   * session, so they commit (or roll back) with the rows. Only call it from inside the run's
+   * write queue, as commitBatch does.
+   */
+  async replaceRejects(
+    session: WarehouseSession,
+    table: string,
+    recordIds: readonly string[],
+    rejects: readonly RejectInput[],
+    loadId: string,
+    now: string,
+  ): Promise<void> {
+    await this.rejects.replace(session, table, recordIds, rejects, loadId, now);
+    if (rejects.length > 0) (await this.tablesWithRejects()).add(table);
+  }
+
+  readRejectCounts(): Promise<RejectCount[]> {
+    return this.rejects.counts(this.client);
+  }
+
+  readNewestRejects(limit: number): Promise<StoredReject[]> {
+    return this.rejects.newest(this.client, limit);
   }
 
   /**

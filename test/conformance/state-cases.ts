@@ -79,8 +79,9 @@ export function stateCases(ctx: ConformanceContext): void {
       const schema = ctx.schema((ctx.subject.hostileNames ?? DEFAULT_HOSTILE_NAMES).schema);
       expect(await migrate(ctx.client, schema)).toEqual({ applied: MIGRATIONS.map((m) => m.version) });
       expect(await migrate(ctx.client, schema)).toEqual({ applied: [] });
+      const next = Math.max(...MIGRATIONS.map((m) => m.version)) + 1;
       const broken: Migration = {
-        version: 2,
+        version: next,
         name: 'broken',
         async up({ session, dialect }) {
           for (const sql of dialect.createTable({ schema, name: 'half_done' }, { name: 'half_done', columns: [{ name: 'a', type: 'bigint' }], primaryKey: [] })) {
@@ -91,10 +92,10 @@ export function stateCases(ctx: ConformanceContext): void {
       };
       await expect(migrate(ctx.client, schema, [...MIGRATIONS, broken])).rejects.toThrow('broken migration');
       // The failed migration is not recorded: once fixed, the next run applies it.
-      const fixed: Migration = { version: 2, name: 'fixed', async up() {} };
-      expect(await migrate(ctx.client, schema, [...MIGRATIONS, fixed])).toEqual({ applied: [2] });
+      const fixed: Migration = { version: next, name: 'fixed', async up() {} };
+      expect(await migrate(ctx.client, schema, [...MIGRATIONS, fixed])).toEqual({ applied: [next] });
       const tables = await ctx.client.describeSchema(schema);
-      const loaderTables = ['_loader_columns', '_loader_migrations', '_loader_runs', '_loader_state'];
+      const loaderTables = ['_loader_columns', '_loader_migrations', '_loader_rejects', '_loader_runs', '_loader_state'];
       // Where DDL commits by itself the half-done table may stay (migrations/types.ts says so).
       const expected = ctx.client.dialect.capabilities.ddlInTransaction ? loaderTables : [...loaderTables, 'half_done'];
       expect([...tables.keys()].sort()).toEqual(expected);
@@ -124,6 +125,36 @@ export function stateCases(ctx: ConformanceContext): void {
       // An empty batch still commits its state.
       await upsertBatch(ctx.client, { ...batch(3, ''), rows: [] }, (s) => store.saveBookmark(s, 'deals', '2024-01-03T00:00:00Z', 'l2'));
       expect(await store.readBookmarks()).toEqual(new Map([['deals', '2024-01-03T00:00:00Z']]));
+    });
+
+    it('keeps one reject per (table, record, column), replaced or cleared with its batch', async () => {
+      const schema = ctx.schema('rejects');
+      await migrate(ctx.client, schema);
+      const store = new StateStore(ctx.client, schema);
+      const bad = (recordId: string, column: string, original: string) => ({ recordId, column, original, reason: `not a valid ${column}` });
+      await ctx.client.transaction((s) =>
+        store.replaceRejects(s, 'deals', ['1', '2', '3'], [bad('1', 'add_time', '2024-02-30'), bad('1', 'value', '1e30'), bad('2', 'add_time', 'x'), bad('2', 'add_time', "o'ne")], 'l1', '2024-01-01T00:00:00Z'),
+      );
+      // Read again: record 1 still bad in one column, record 2 now clean; another table untouched.
+      await ctx.client.transaction((s) => store.replaceRejects(s, 'persons', ['1'], [bad('1', 'add_time', '0000-00-00')], 'l2', '2024-01-02T00:00:00Z'));
+      await ctx.client.transaction((s) => store.replaceRejects(s, 'deals', ['1', '2'], [bad('1', 'value', '1e31')], 'l2', '2024-01-02T00:00:00Z'));
+      // A batch that rolls back takes its rejects with it.
+      const crash = new Error('crash');
+      await expect(
+        ctx.client.transaction(async (s) => {
+          await store.replaceRejects(s, 'deals', ['9'], [bad('9', 'value', '1e40')], 'l3', '2024-01-03T00:00:00Z');
+          throw crash;
+        }),
+      ).rejects.toBe(crash);
+      expect(await store.readNewestRejects(10)).toEqual([
+        { table: 'deals', recordId: '1', column: 'value', original: '1e31', reason: 'not a valid value', loadId: 'l2', rejectedAt: '2024-01-02T00:00:00Z' },
+        { table: 'persons', recordId: '1', column: 'add_time', original: '0000-00-00', reason: 'not a valid add_time', loadId: 'l2', rejectedAt: '2024-01-02T00:00:00Z' },
+      ]);
+      expect(await store.readRejectCounts()).toEqual([
+        { table: 'deals', column: 'value', reason: 'not a valid value', count: 1, lastAt: '2024-01-02T00:00:00Z' },
+        { table: 'persons', column: 'add_time', reason: 'not a valid add_time', count: 1, lastAt: '2024-01-02T00:00:00Z' },
+      ]);
+      expect(await store.tablesWithRejects()).toEqual(new Set(['deals', 'persons']));
     });
 
     it('keeps exactly the committed batch after a process is killed inside the next one', async () => {

@@ -23,7 +23,7 @@ describe('migrate', () => {
     expect(await migrate(client, SCHEMA)).toEqual({ applied: MIGRATIONS.map((m) => m.version) });
     expect(await migrate(client, SCHEMA)).toEqual({ applied: [] });
     const tables = await client.describeSchema(SCHEMA);
-    expect([...tables.keys()].sort()).toEqual(['_loader_columns', '_loader_migrations', '_loader_runs', '_loader_state']);
+    expect([...tables.keys()].sort()).toEqual(['_loader_columns', '_loader_migrations', '_loader_rejects', '_loader_runs', '_loader_state']);
     expect(tables.get('_loader_state')).toEqual([
       { name: 'stream', type: 'string' },
       { name: 'bookmark', type: 'string' },
@@ -31,7 +31,10 @@ describe('migrate', () => {
       { name: 'updated_at', type: 'timestamp' },
     ]);
     const recorded = await client.query(`SELECT version, name FROM "pipe""drive"._loader_migrations ORDER BY version`);
-    expect(recorded).toEqual([{ version: 1, name: 'loader_tables' }]);
+    expect(recorded).toEqual([
+      { version: 1, name: 'loader_tables' },
+      { version: 2, name: 'loader_rejects' },
+    ]);
   });
 
   it('applies later migrations in order, and none twice', async () => {
@@ -47,14 +50,14 @@ describe('migrate', () => {
       },
     });
     await migrate(client, SCHEMA);
-    await migrate(client, SCHEMA, [...MIGRATIONS, extra(3), extra(2)]);
-    await migrate(client, SCHEMA, [...MIGRATIONS, extra(3), extra(2)]);
-    expect(order).toEqual([2, 3]);
+    await migrate(client, SCHEMA, [...MIGRATIONS, extra(13), extra(12)]);
+    await migrate(client, SCHEMA, [...MIGRATIONS, extra(13), extra(12)]);
+    expect(order).toEqual([12, 13]);
   });
 
   it('records nothing when a migration fails', async () => {
     const broken: Migration = {
-      version: 2,
+      version: 12,
       name: 'broken',
       async up({ session }) {
         await session.execute('CREATE TABLE "pipe""drive".half_done (a INTEGER)');
@@ -65,7 +68,9 @@ describe('migrate', () => {
     const tables = await client.describeSchema(SCHEMA);
     expect(tables.has('half_done')).toBe(false);
     expect(tables.has('_loader_state')).toBe(true);
-    expect(await client.query(`SELECT version FROM "pipe""drive"._loader_migrations`)).toEqual([{ version: 1 }]);
+    expect(await client.query(`SELECT version FROM "pipe""drive"._loader_migrations ORDER BY version`)).toEqual(
+      MIGRATIONS.map((m) => ({ version: m.version })),
+    );
   });
 });
 

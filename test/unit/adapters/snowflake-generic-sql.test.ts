@@ -102,6 +102,11 @@ describe('generic SQL through the Snowflake dialect', () => {
     await store.finishRun('load-2', { status: 'succeeded', streams: [], requests: 1, tokens: 2 }, '2024-01-02T00:01:00Z');
     await store.readRuns(5);
     await store.clearBookmark('deals');
+    await client.transaction((session) =>
+      store.replaceRejects(session, 'deals', ['1', '2'], [{ recordId: '2', column: 'add_time', original: '2024-02-30', reason: 'not a valid timestamp' }], 'load-2', '2024-01-02T00:00:00Z'),
+    );
+    await store.readRejectCounts();
+    await store.readNewestRejects(5);
 
     const { parsed, gaps } = partition(recorded);
     for (const sql of parsed) expect(() => parser.astify(sql, { database: 'snowflake' }), sql).not.toThrow();

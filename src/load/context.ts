@@ -7,8 +7,10 @@ import type { WarehouseClient, WarehouseSession } from '../../adapters/types.js'
 import type { Reporter } from '../cli/output.js';
 import type { StreamDefinition } from '../pipedrive/catalog.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
+import { rejectsOf } from '../schema/rejects.js';
 import type { TableModel } from '../schema/shape.js';
 import type { Row } from '../schema/types.js';
+import type { RejectInput } from '../state/rejects.js';
 import type { StateStore } from '../state/store.js';
 import type { BatchLimits } from './batch.js';
 import type { SchemaSync, TableModels } from './schema-sync.js';
@@ -49,9 +51,54 @@ export function withSystemColumns(context: LoadContext, row: Row): Row {
   return row;
 }
 
+interface SortedBatch {
+  /** The rows to merge: all but those of records without a usable primary key. */
+  readonly loadable: Row[];
+  readonly rejects: RejectInput[];
+  /** Values of loaded rows that became NULL. */
+  readonly nulled: number;
+  readonly skipped: number;
+  /** Ids whose earlier rejects this batch replaces; empty when the table has none stored. */
+  readonly recordIds: string[];
+}
+
+/**
+ * Splits off what the shaper refused (src/schema/rejects.ts). Rows without rejects cost one
+ * WeakMap lookup; their ids are listed only when the table has rejects stored, which a record
+ * read again clean must clear.
+ */
+async function sortRejects(context: LoadContext, model: TableModel, rows: readonly Row[]): Promise<SortedBatch> {
+  const loadable: Row[] = [];
+  const rejects: RejectInput[] = [];
+  let skipped = 0;
+  let nulled = 0;
+  for (const row of rows) {
+    const found = rejectsOf(row);
+    if (found === undefined) {
+      loadable.push(row);
+      continue;
+    }
+    for (const value of found.values) rejects.push({ recordId: found.recordId, ...value });
+    if (found.skip) {
+      skipped += 1;
+    } else {
+      nulled += found.values.length;
+      loadable.push(row);
+    }
+  }
+  const recordIds: string[] = [];
+  if ((await context.store.tablesWithRejects()).has(model.spec.name)) {
+    const key = model.spec.primaryKey;
+    for (const row of loadable) recordIds.push(key.map((column) => String(row[column])).join(','));
+  }
+  return { loadable, rejects, nulled, skipped, recordIds };
+}
+
 /**
  * One batch: new columns, rows, and whatever state the caller saves with them (a bookmark),
- * committed together in one transaction through the run's write queue.
+ * committed together in one transaction through the run's write queue. Values the shaper refused
+ * are written to `_loader_rejects` in the same transaction; records without a usable primary key
+ * are recorded there and not merged.
  */
 export function commitBatch(
   context: LoadContext,
@@ -64,18 +111,38 @@ export function commitBatch(
   return context.writes.run(async () => {
     stats.columnsAdded += await context.sync.ensureColumnsFor(model);
     const write = context.sync.writePlan(model);
+    const table = model.spec.name;
+    const sorted = await sortRejects(context, model, rows);
+    const writesRejects = sorted.rejects.length > 0 || sorted.recordIds.length > 0;
     const result = await upsertBatch(
       context.warehouse,
       {
-        target: { schema: context.schema, name: model.spec.name },
+        target: { schema: context.schema, name: table },
         columns: write.columns,
-        rows: rows.map(write.project),
+        rows: sorted.loadable.map(write.project),
         primaryKey: write.primaryKey,
         newestBy: stream?.replicationKey,
       },
-      afterMerge,
+      writesRejects
+        ? async (session) => {
+            const now = new Date().toISOString();
+            await context.store.replaceRejects(session, table, sorted.recordIds, sorted.rejects, context.loadId, now);
+            await afterMerge?.(session);
+          }
+        : afterMerge,
     );
     stats.inserted += result.inserted;
     stats.updated += result.updated;
+    if (sorted.rejects.length > 0) {
+      const parts = [
+        sorted.nulled > 0 ? `${sorted.nulled} value(s) that fit no column of their type stored as NULL` : '',
+        sorted.skipped > 0 ? `${sorted.skipped} record(s) without a valid id skipped` : '',
+      ];
+      context.reporter.warn(
+        'values_rejected',
+        `${stream?.name ?? table}: ${parts.filter(Boolean).join(', ')}; recorded in _loader_rejects (\`state show\` lists them).`,
+        { stream: stream?.name ?? table, rows: sorted.rejects.length },
+      );
+    }
   });
 }

@@ -16,6 +16,7 @@ import { openDestination, withCommonOptions, type CommonArgs, type Destination }
 import type { CommandResult } from './main.js';
 import type { Reporter } from './output.js';
 import { printBookmarks, printColumns, printRuns } from './state-print.js';
+import { printRejects } from './state-rejects.js';
 
 interface ShowArgs extends CommonArgs {
   readonly runs: number;
@@ -63,6 +64,7 @@ function showCommand(result: CommandResult): CommandModule<object, ShowArgs> {
           printBookmarks(reporter, await store.readStreamStates());
           printRuns(reporter, await store.readRuns(args.runs));
           printColumns(reporter, await store.readColumnMappings());
+          await printRejects(reporter, destination.warehouse, destination.schema, store);
           return 0;
         } finally {
           await destination.close();

@@ -234,7 +234,11 @@ export class StateStore {
 
   /** Tables that hold rejects: only their batches need their old rejects cleared. */
   tablesWithRejects(): Promise<Set<string>> {
-    this.rejectedTables ??= this.rejects.tablesWithRejects(this.client);
+    // A failed read is not kept: the next batch asks again rather than failing on a stale error.
+    this.rejectedTables ??= this.rejects.tablesWithRejects(this.client).catch((error: unknown) => {
+      this.rejectedTables = undefined;
+      throw error;
+    });
     return this.rejectedTables;
   }
 

@@ -150,6 +150,18 @@ function scenario(name: string, setUp: (dir: string) => Promise<Target>, tearDow
       expect(shown.stdout).toMatch(/^lead_sources +name +record without a valid name: not loaded +1 /m);
       expect(shown.stdout).toMatch(new RegExp(`^deals +${DEAL_A} +add_time +2024-02-30T00:00:00Z `, 'm'));
       expect(shown.stdout.split('\n').length).toBeLessThan(200);
+      const json = await cli(['state', 'show', '--log-format', 'json']);
+      const lines = json.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      expect(lines.filter((line) => line['event'] === 'state_rejects').map((line) => [line['table'], line['column'], line['rows']])).toContainEqual([
+        'deals',
+        'value',
+        1,
+      ]);
+      expect(lines.find((line) => line['event'] === 'state_reject' && line['column'] === 'add_time')).toMatchObject({
+        table: 'deals',
+        record_id: String(DEAL_A),
+        original_text: '2024-02-30T00:00:00Z',
+      });
       // Three CLI runs in child processes: slow on a busy 2-core machine, not stuck.
     }, 180_000);
   });

@@ -6,6 +6,7 @@
  * built-in columns, custom field codes at top level (v1 flat records) and their `<key>_<subfield>`
  * companions, and finally undeclared keys, which get an inferred column so no data is lost.
  */
+import { createHash } from 'node:crypto';
 import { isCustomFieldKey, type FieldDefinition } from '../pipedrive/fields.js';
 import { builtinColumnsOf } from './builtins.js';
 import {
@@ -18,7 +19,6 @@ import {
 import { columnLayout } from './columns.js';
 import { writeCustomValue, type CustomWriter } from './custom-values.js';
 import { uniqueName } from './naming.js';
-import { createHash } from 'node:crypto';
 import { attachRejects, MAX_ORIGINAL_CHARS, type ValueReject } from './rejects.js';
 import { SYSTEM_COLUMNS, type ColumnSpec, type LogicalType, type Row, type TableSpec } from './types.js';
 import { convertRaw, inferType, isBlank, isPlainObject, toText, toTimestamp, widenInferred } from './values.js';

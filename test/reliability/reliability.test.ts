@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxEntity } from '../../src/sandbox/index.js';
 import { KILL_SCENARIOS, runKillScenario } from './kills.js';
+import { runHostileScenario } from './hostile.js';
 import { runFaultScenario } from './source-faults.js';
 import {
   duckdbTarget,
@@ -55,6 +56,10 @@ for (const [name, makeTarget] of [
         killed.push(await runKillScenario(target, sandbox, scenario, random, ids, tally));
       }, 180_000);
     }
+
+    it('loads or rejects every hostile value, and loads the rest of the batch', async () => {
+      await runHostileScenario(target, sandbox, tally);
+    }, 180_000);
 
     for (const round of [1, 2]) {
       it(`survives every transient source fault on a ${round === 1 ? 'first' : 'incremental'} load`, async () => {

@@ -90,7 +90,9 @@ export class LoadPipeline {
       if (this.summary.status === 'running') this.summary.status = this.stopRequested() ? 'interrupted' : 'succeeded';
     } catch (error) {
       this.summary.status = statusOf(error);
-      this.summary.error = error instanceof Error ? error.message : String(error);
+      // Stored in _loader_runs, where `state show` and anyone with read access see it: redacted
+      // exactly like the printed line (the token, profile secrets).
+      this.summary.error = this.options.reporter.redact(error instanceof Error ? error.message : String(error));
       throw error;
     } finally {
       await this.finish();

@@ -10,8 +10,10 @@
  * - none: one request.
  *
  * v1's `data: null` (nothing matched) is an empty page. A server that would make us loop
- * forever (the same cursor again, no progress) is an error, not a hang.
+ * forever (the same cursor again, no progress, or a fresh cursor on every page over records it
+ * already served) is an error, not a hang.
  */
+import { createHash } from 'node:crypto';
 import { SourceTerminalError } from '../errors.js';
 import { fieldsStreamFor, pageSizeOf, type MetadataEntity, type StreamDefinition } from './catalog.js';
 import type { Envelope, PipedriveClient, QueryParams } from './client.js';
@@ -78,8 +80,57 @@ function where(stream: StreamDefinition): string {
   return `${stream.api} ${stream.path} (stream ${stream.name})`;
 }
 
+/** Empty pages in a row that may still announce another page before we call it a loop. */
+export const MAX_EMPTY_PAGES_IN_A_ROW = 50;
+
+/**
+ * Notices a server that keeps announcing another page while serving records it already served
+ * (a new cursor each time over the same records, or an offset it ignores): a page whose records
+ * are exactly those of an earlier page. Memory stays bounded for million-row streams: one short
+ * digest of each page's primary keys (about 2,000 digests for a million records), never the keys.
+ */
+export class RepeatedPageGuard {
+  private readonly digests = new Set<string>();
+  private emptyInARow = 0;
+
+  constructor(private readonly stream: StreamDefinition) {}
+
+  /** Call for each page that announces a next one; throws when following it would loop. */
+  check(records: readonly Record<string, unknown>[]): void {
+    if (records.length === 0) {
+      this.emptyInARow += 1;
+      if (this.emptyInARow > MAX_EMPTY_PAGES_IN_A_ROW) {
+        throw new SourceTerminalError(
+          `${where(this.stream)} served ${this.emptyInARow} empty pages in a row, each announcing another; stopping instead of paging forever.`,
+          200,
+        );
+      }
+      return;
+    }
+    this.emptyInARow = 0;
+    const hash = createHash('sha1');
+    for (const record of records) {
+      const key = this.stream.primaryKey.map((field) => record[field]);
+      // A record without its key is told apart by its whole content (rare: keys are always sent).
+      hash.update(JSON.stringify(key.some((value) => value === undefined || value === null) ? record : key)).update('\n');
+    }
+    const digest = hash.digest('base64');
+    if (this.digests.has(digest)) {
+      const first = records[0]?.[this.stream.primaryKey[0] ?? 'id'];
+      throw new SourceTerminalError(
+        `${where(this.stream)} served again a page of ${records.length} records it had already served ` +
+          `(first id ${JSON.stringify(first) ?? 'none'}) and announced yet another page; stopping instead of paging forever. ` +
+          'What was read before is committed; run again later, and report it to Pipedrive if it persists.',
+        200,
+      );
+    }
+    this.digests.add(digest);
+  }
+}
+
 async function* cursorPages(client: PipedriveClient, stream: StreamDefinition, params: QueryParams): AsyncGenerator<Page> {
   const seen = new Set<string>();
+  const repeats = new RepeatedPageGuard(stream);
   // A caller may resume from a cursor it kept; otherwise start at the first page.
   let cursor = typeof params.cursor === 'string' && params.cursor !== '' ? params.cursor : undefined;
   for (;;) {
@@ -89,8 +140,11 @@ async function* cursorPages(client: PipedriveClient, stream: StreamDefinition, p
       { ...stream.params, limit: pageSizeOf(stream), ...params, cursor },
       { stream: stream.name },
     );
-    yield { records: recordsOf(envelope, where(stream), stream.recordsAt), envelope };
-    cursor = nextCursorOf(envelope);
+    const records = recordsOf(envelope, where(stream), stream.recordsAt);
+    const next = nextCursorOf(envelope);
+    if (next !== undefined) repeats.check(records);
+    yield { records, envelope };
+    cursor = next;
     if (cursor === undefined) return;
     if (seen.has(cursor)) {
       throw new SourceTerminalError(`${where(stream)} returned a cursor it had returned before; stopping to avoid a loop.`, 200);
@@ -103,6 +157,7 @@ async function* offsetPages(client: PipedriveClient, stream: StreamDefinition, p
   // A caller may resume from a known offset; anything unusable starts from the beginning.
   const first = Number(params.start ?? 0);
   let start = Number.isInteger(first) && first >= 0 ? first : 0;
+  const repeats = new RepeatedPageGuard(stream);
   for (;;) {
     const envelope = await client.get(
       stream.api,
@@ -111,8 +166,9 @@ async function* offsetPages(client: PipedriveClient, stream: StreamDefinition, p
       { stream: stream.name },
     );
     const records = recordsOf(envelope, where(stream), stream.recordsAt);
-    yield { records, envelope };
     const next = nextStartOf(envelope, start, records.length);
+    if (next !== undefined) repeats.check(records);
+    yield { records, envelope };
     if (next === undefined) return;
     if (next <= start) {
       throw new SourceTerminalError(

@@ -4,10 +4,16 @@
  * `everyNth` matching request (default: each one) and `times` times in all (default 1, or
  * unlimited with everyNth). Faults replace a response; they never touch the data, so the next
  * successful request returns exactly what it would have without them.
+ *
+ * 'endless-cursor' is a server that pages forever: the request's cursor is ignored (the first
+ * page is served again) and the reply announces a fresh cursor every time.
  */
+import type { Reply } from './http-util.js';
+import { bodyText } from './http-util.js';
 
 export const FAULT_KINDS = [
   '500', '502', '503', '504', '524', 'truncated', 'non-json', 'slow', 'drop', 'cloudflare-403', '429-burst', '429-daily',
+  'endless-cursor',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -70,4 +76,16 @@ export class Faults implements FaultInjector {
     this.armed = this.armed.filter((f) => f.fired < f.times);
     return chosen;
   }
+}
+
+let endlessCursors = 0;
+
+/** For 'endless-cursor': the same reply with a cursor never announced before. */
+export function withFreshCursor(reply: Reply): Reply {
+  if (reply.status !== 200) return reply;
+  const envelope = JSON.parse(bodyText(reply)) as Record<string, unknown>;
+  endlessCursors += 1;
+  const additional = typeof envelope.additional_data === 'object' && envelope.additional_data !== null ? envelope.additional_data : {};
+  envelope.additional_data = { ...additional, next_cursor: Buffer.from(`endless-${endlessCursors}`).toString('base64url') };
+  return { ...reply, body: JSON.stringify(envelope) };
 }

@@ -7,6 +7,7 @@ import type { ApiVersion } from '../pipedrive/catalog.js';
 import { tokenCost } from '../pipedrive/costs.js';
 import type { Dataset } from './dataset.js';
 import type { FaultSpec, Faults } from './faults.js';
+import { withFreshCursor } from './faults.js';
 import type { Reply } from './http-util.js';
 import { ApiError, bodyText, cloudflareReply, errorReply } from './http-util.js';
 import type { RateDecision, RateLimiter } from './rate-limit.js';
@@ -132,7 +133,9 @@ export async function handleApiRequest(deps: PipelineDeps, req: IncomingMessage,
     if (method !== 'GET') throw new ApiError(405, 'Method not allowed in the sandbox (read-only API; use /_sandbox/mutations)');
     const query = new URLSearchParams(url.searchParams);
     query.delete('api_token');
+    if (fault?.kind === 'endless-cursor') query.delete('cursor');
     reply = handler(deps.dataset, { path: split.path, query, viewer });
+    if (fault?.kind === 'endless-cursor') reply = withFreshCursor(reply);
   } catch (error) {
     reply = error instanceof ApiError ? errorReply(error.status, error.message, error.info) : errorReply(500, 'Internal server error');
   }

@@ -14,7 +14,7 @@
  * resumes there, and the merge by primary key makes re-reads harmless.
  */
 import type { WarehouseClient } from '../../adapters/types.js';
-import { BudgetExhaustedError, isLoaderError } from '../errors.js';
+import { BudgetExhaustedError, isLoaderError, SourceTerminalError, SourceTransientError } from '../errors.js';
 import { STREAMS, type ChildRead, type MetadataEntity, type StreamDefinition } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
@@ -27,7 +27,7 @@ import { commitBatch, withSystemColumns, type LoadContext } from './context.js';
 import { markMissing, reconciledKey, reconcileDue, scanAndMark, type ReconcileMode } from './deletes.js';
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
 import { SerialQueue } from './serial.js';
-import { loadStream, recentlyUnavailable, type StreamOutcome } from './stream-loader.js';
+import { loadStream, recentlyUnavailable, requirementOf, type StreamOutcome } from './stream-loader.js';
 import { newStreamStats, type RunStatus, type RunSummary, type StreamStats } from './summary.js';
 
 /** Streams read at once by default: enough to overlap page latency, few enough to stay fair. */
@@ -55,8 +55,13 @@ export class LoadPipeline {
   private readonly store: StateStore;
   private readonly summary: RunSummary;
   private readonly started: number;
-  /** Set by the first failing stream, so the others stop at their next batch boundary. */
+  /**
+   * Set by the first failure that dooms the whole run (the warehouse, the budget, the token, a
+   * bug), so the other streams stop at their next batch boundary.
+   */
   private failed = false;
+  /** Streams that failed on the source alone, in the order they failed; the others went on. */
+  private readonly sourceFailures: { readonly stream: string; readonly error: SourceTerminalError | SourceTransientError }[] = [];
 
   constructor(private readonly options: PipelineOptions) {
     this.now = options.now ?? (() => new Date());
@@ -87,6 +92,7 @@ export class LoadPipeline {
       this.attributeColumns(context, await sync.ensure(models), fields);
       await this.loadFieldTables(context, fields);
       await this.loadStreams(context);
+      if (!this.stopRequested()) this.throwSourceFailures();
       if (this.summary.status === 'running') this.summary.status = this.stopRequested() ? 'interrupted' : 'succeeded';
     } catch (error) {
       this.summary.status = statusOf(error);
@@ -157,16 +163,22 @@ export class LoadPipeline {
     for (const stream of streams) {
       const after = stream.children?.after.filter((name) => streams.some((s) => s.name === name)) ?? [];
       const task = Promise.all(after.map((name) => done.get(name))).then(() =>
-        pool.run(async () => {
+        pool.run(() => this.isolated(stream.name, async () => {
           if (context.shouldStop()) return;
+          const failedParents = after.filter((name) => this.sourceFailures.some((failure) => failure.stream === name));
+          if (failedParents.length > 0) {
+            context.statsFor(stream.name, stream.table).status = 'skipped';
+            context.reporter.warn('stream_skipped', `${stream.name}: skipped because ${failedParents.join(', ')} failed; read on the next run.`, { stream: stream.name });
+            return;
+          }
           if (!this.options.fullRefresh && recentlyUnavailable(context.bookmarks, stream, this.now())) {
             context.statsFor(stream.name, stream.table).status = 'skipped';
-            context.reporter.info('stream_skipped', `${stream.name}: not available to this company a day ago (needs ${stream.requires}); skipped.`, { stream: stream.name });
+            context.reporter.info('stream_skipped', `${stream.name}: not available to this company a day ago (needs ${requirementOf(stream)}); skipped.`, { stream: stream.name });
             return;
           }
           if (stream.children) await this.loadChildStream(context, stream as StreamDefinition & { children: ChildRead });
           else outcomes.set(stream.name, await loadStream(context, stream, bookmarkOf(stream)));
-        }),
+        })),
       );
       done.set(stream.name, task);
     }
@@ -183,6 +195,37 @@ export class LoadPipeline {
     // --full-refresh visits every parent again: the child stream starts without its bookmark.
     const childContext = this.options.fullRefresh ? { ...context, bookmarks: new Map<string, string>() } : context;
     await loadChildren(childContext, stream);
+  }
+
+  /**
+   * Runs one stream's (or one table's deletes') work. A source failure (Pipedrive refused or kept
+   * failing) is this stream's alone: it is reported, and the independent streams finish and
+   * commit; the run then exits 5 naming every failed stream (`throwSourceFailures`). Anything else
+   * (the warehouse, the budget, the token, a stop, a bug) concerns every stream: it is rethrown.
+   */
+  private async isolated(name: string, work: () => Promise<void>): Promise<void> {
+    try {
+      await work();
+    } catch (error) {
+      if (!(error instanceof SourceTerminalError || error instanceof SourceTransientError)) throw error;
+      this.sourceFailures.push({ stream: name, error });
+      this.options.reporter.warn('stream_failed', `${name}: failed, the other streams go on. ${this.options.reporter.redact(error.message)}`, { stream: name });
+    }
+  }
+
+  /** After the other streams committed: one source error naming every stream that failed. */
+  private throwSourceFailures(): void {
+    const failures = this.sourceFailures;
+    if (failures.length === 0) return;
+    const names = failures.map((failure) => failure.stream).join(', ');
+    const details = failures.map((failure) => `${failure.stream}: ${failure.error.message}`).join(' | ');
+    const message =
+      `${failures.length === 1 ? 'Stream' : `${failures.length} streams`} failed: ${names}. The other streams were loaded and committed; ` +
+      `the failed ones resume from their bookmarks on the next run. ${details}`;
+    const terminal = failures.find((failure) => failure.error instanceof SourceTerminalError)?.error;
+    throw terminal instanceof SourceTerminalError
+      ? new SourceTerminalError(message, terminal.status, { cause: terminal })
+      : new SourceTransientError(message, { cause: failures[0]?.error });
   }
 
   /** Waits for every task; marks the run failed at the first error so the rest stop early. */
@@ -220,12 +263,13 @@ export class LoadPipeline {
     for (const [table, group] of tables) {
       const results = group.map((stream) => outcomes.get(stream.name));
       const stats = context.statsFor(group[0]?.name ?? table, table);
+      // A stream that failed or was skipped has no outcome: its table's deletes are not judged.
       if (results.every((result) => result?.complete)) {
         // Listed in full this run: deletes come for free.
         tasks.push(pool.run(async () => void (stats.deleted += await markMissing(context, table, results.flatMap((r) => r?.keys ?? [])))));
       } else if (results.every((result) => result !== undefined) && group.some((s) => s.replication !== 'full')) {
         if (reconcileDue(mode, context.bookmarks.get(reconciledKey(table)), this.now())) {
-          tasks.push(pool.run(async () => void (await scanAndMark(context, table, group))));
+          tasks.push(pool.run(() => this.isolated(`${table} deletes`, async () => void (await scanAndMark(context, table, group)))));
         }
       }
     }

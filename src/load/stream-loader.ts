@@ -9,7 +9,7 @@
  * When the read lists every record (a full stream, or a first read without a bookmark) the primary
  * keys seen are kept, so rows that are no longer listed can be marked deleted (deletes.ts).
  */
-import { isLoaderError, SourceTerminalError } from '../errors.js';
+import { AuthenticationError, isLoaderError, SourceTerminalError } from '../errors.js';
 import type { StreamDefinition } from '../pipedrive/catalog.js';
 import { RowBatch } from './batch.js';
 import { BackgroundCommits } from './background-commits.js';
@@ -27,6 +27,17 @@ export interface StreamOutcome {
 /** Statuses that mean "your plan or add-ons do not include this", not a failure. */
 const NOT_AVAILABLE = new Set([402, 403, 404]);
 
+/**
+ * The HTTP status of a refusal: a source error's own, or 402 for the AuthenticationError the
+ * client raises on 402 (meant for a closed account; from a plan-dependent stream, once the run's
+ * other requests went through, it means the plan lacks the feature).
+ */
+function refusalStatus(error: unknown): number | undefined {
+  if (error instanceof SourceTerminalError) return error.status;
+  if (error instanceof AuthenticationError && error.message.includes('(402 at ')) return 402;
+  return undefined;
+}
+
 /** The `_loader_state` key remembering when a stream's add-on was found missing. */
 export function unavailableKey(stream: string): string {
   return `${stream}#unavailable_since`;
@@ -35,9 +46,20 @@ export function unavailableKey(stream: string): string {
 /** How long a stream found unavailable (no add-on) is not asked again. */
 export const UNAVAILABLE_RECHECK_MS = 24 * 60 * 60 * 1000;
 
+/**
+ * Features some Pipedrive plans lack, by path, for catalog entries that do not name their
+ * requirement themselves: /goals/find answers 402/403 on plans without Goals.
+ */
+const PLAN_FEATURES_BY_PATH: Readonly<Record<string, string>> = { '/goals/find': 'a plan with Goals' };
+
+/** What the company needs for this stream (an add-on, a plan), if it may lack it. */
+export function requirementOf(stream: StreamDefinition): string | undefined {
+  return stream.requires ?? PLAN_FEATURES_BY_PATH[stream.path];
+}
+
 /** A stream found unavailable less than a day ago is not asked again yet (pure: used by `plan` too). */
 export function recentlyUnavailable(bookmarks: ReadonlyMap<string, string>, stream: StreamDefinition, now: Date): boolean {
-  if (stream.requires === undefined) return false;
+  if (requirementOf(stream) === undefined) return false;
   const since = Date.parse(bookmarks.get(unavailableKey(stream.name)) ?? '');
   return !Number.isNaN(since) && now.getTime() - since < UNAVAILABLE_RECHECK_MS;
 }
@@ -108,9 +130,10 @@ export async function loadStream(
     return { complete: collect && !stopped, keys: collect && !stopped ? keys : [] };
   } catch (error) {
     await commits.settle().catch(() => undefined);
-    if (stream.requires !== undefined && error instanceof SourceTerminalError && NOT_AVAILABLE.has(error.status) && stats.records === 0) {
+    const requirement = requirementOf(stream);
+    if (requirement !== undefined && NOT_AVAILABLE.has(refusalStatus(error) ?? 0) && stats.records === 0) {
       stats.status = 'skipped';
-      reporter.info('stream_skipped', `${stream.name}: not available to this company (needs ${stream.requires}); skipped, asked again in a day.`, {
+      reporter.info('stream_skipped', `${stream.name}: not available to this company (needs ${requirement}); skipped, asked again in a day.`, {
         stream: stream.name,
       });
       // Remembered for a day, so an unchanged company does not pay for the same refusal every run.

@@ -5,6 +5,8 @@
  * unlimited with everyNth). Faults replace a response; they never touch the data, so the next
  * successful request returns exactly what it would have without them.
  *
+ * '402', '403' and '404' are Pipedrive's JSON refusals of a feature the company's plan lacks
+ * (not Cloudflare's HTML 403, which is 'cloudflare-403').
  * 'endless-cursor' is a server that pages forever: the request's cursor is ignored (the first
  * page is served again) and the reply announces a fresh cursor every time.
  */
@@ -13,7 +15,7 @@ import { bodyText } from './http-util.js';
 
 export const FAULT_KINDS = [
   '500', '502', '503', '504', '524', 'truncated', 'non-json', 'slow', 'drop', 'cloudflare-403', '429-burst', '429-daily',
-  'endless-cursor',
+  'endless-cursor', '402', '403', '404',
 ] as const;
 
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -68,6 +68,10 @@ function faultReply(fault: FaultSpec, decision: RateDecision): { reply?: Reply; 
       return { reply: cloudflareReply(Number(fault.kind)) };
     case 'cloudflare-403':
       return { reply: cloudflareReply(403) };
+    case '402':
+    case '403':
+    case '404':
+      return { reply: errorReply(Number(fault.kind), 'This feature is not available on your current plan') };
     case '429-burst':
       return { reply: errorReply(429, 'Request over limit', OVER_LIMIT_INFO), remaining: 0 };
     case '429-daily':

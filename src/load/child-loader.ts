@@ -20,7 +20,8 @@ import { paginate } from '../pipedrive/paginate.js';
 import type { Row } from '../schema/types.js';
 import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
 import { markGoneChildren } from './deletes.js';
-import { finishStats } from './stream-loader.js';
+import { capAtClock, isAfterClock, isoSecondsOf } from '../state/bookmarks.js';
+import { finishStats, FutureRecords, sourceClock } from './stream-loader.js';
 
 interface ChildBookmark {
   readonly update_time: string;
@@ -84,8 +85,9 @@ export async function loadChildren(context: LoadContext, stream: StreamDefinitio
   const model = modelOf(context, stream.table);
   const stats = context.statsFor(stream.name, stream.table);
   const started = Date.now();
-  const since = parseChildBookmark(context.bookmarks.get(stream.name));
+  const since = validChildBookmark(context, stream.name, parseChildBookmark(context.bookmarks.get(stream.name)));
   let bookmark: ChildBookmark | undefined = since;
+  const future = new FutureRecords();
   context.reporter.info('stream_started', `${stream.name}: reading the children of ${child.parentTable} changed since ${since?.update_time ?? 'the start'}`, {
     stream: stream.name,
   });
@@ -102,9 +104,17 @@ export async function loadChildren(context: LoadContext, stream: StreamDefinitio
       }
       stats.records += rows.length;
       const newest = parents.at(-1)?.updateTime ?? EPOCH;
-      const sameSecond = parents.filter((parent) => parent.updateTime === newest).map((parent) => parent.id);
-      const carried = bookmark?.update_time === newest ? bookmark.ids : [];
-      bookmark = { update_time: newest, ids: [...carried, ...sameSecond] };
+      const clock = sourceClock(context);
+      for (const parent of parents) future.note(parent.id, parent.updateTime, clock);
+      if (isAfterClock(newest, clock)) {
+        // A parent stamped in the future must not carry the bookmark there: capped, the next run
+        // visits every parent changed since Pipedrive's clock (and that parent again).
+        bookmark = { update_time: capAtClock(newest, clock), ids: [] };
+      } else {
+        const sameSecond = parents.filter((parent) => parent.updateTime === newest).map((parent) => parent.id);
+        const carried = bookmark?.update_time === newest ? bookmark.ids : [];
+        bookmark = { update_time: newest, ids: [...carried, ...sameSecond] };
+      }
       const saved = JSON.stringify(bookmark);
       await commitBatch(context, stats, model, rows, stream, async (session) => {
         stats.deleted += await markGoneChildren(context, session, stream.table, child, ids);
@@ -128,6 +138,21 @@ export async function loadChildren(context: LoadContext, stream: StreamDefinitio
     stats.status = 'failed';
     throw error;
   } finally {
+    future.report(context, stream.name, `${child.parentTable} update_time`);
     finishStats(context, stream, stats, started);
   }
+}
+
+/** A child bookmark after Pipedrive's clock cannot be right: every parent is visited again, once. */
+function validChildBookmark(context: LoadContext, stream: string, since: ChildBookmark | undefined): ChildBookmark | undefined {
+  if (since === undefined) return undefined;
+  const clock = sourceClock(context);
+  if (!isAfterClock(since.update_time, clock)) return since;
+  context.reporter.warn(
+    'bookmark_in_future',
+    `${stream}: the stored bookmark ${since.update_time} is later than Pipedrive's own clock (${isoSecondsOf(clock)}), so it cannot ` +
+      'be right. Visiting every parent this time rather than skip changes.',
+    { stream },
+  );
+  return undefined;
 }

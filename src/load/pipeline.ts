@@ -27,7 +27,8 @@ import { commitBatch, withSystemColumns, type LoadContext } from './context.js';
 import { markMissing, reconciledKey, reconcileDue, scanAndMark, type ReconcileMode } from './deletes.js';
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
 import { SerialQueue } from './serial.js';
-import { loadStream, recentlyUnavailable, requirementOf, type StreamOutcome } from './stream-loader.js';
+import { isAfterClock, isoSecondsOf } from '../state/bookmarks.js';
+import { loadStream, recentlyUnavailable, requirementOf, sourceClock, type StreamOutcome } from './stream-loader.js';
 import { newStreamStats, type RunStatus, type RunSummary, type StreamStats } from './summary.js';
 
 /** Streams read at once by default: enough to overlap page latency, few enough to stay fair. */
@@ -159,7 +160,7 @@ export class LoadPipeline {
     const done = new Map<string, Promise<void>>();
     const pool = new Pool(this.options.concurrency ?? DEFAULT_STREAM_CONCURRENCY);
     const bookmarkOf = (stream: StreamDefinition): string | undefined =>
-      this.options.fullRefresh ? undefined : context.bookmarks.get(stream.name);
+      this.options.fullRefresh ? undefined : validBookmark(context, stream, context.bookmarks.get(stream.name));
     for (const stream of streams) {
       const after = stream.children?.after.filter((name) => streams.some((s) => s.name === name)) ?? [];
       const task = Promise.all(after.map((name) => done.get(name))).then(() =>
@@ -335,6 +336,25 @@ class Pool {
       this.waiting.shift()?.();
     }
   }
+}
+
+/**
+ * A stored bookmark after Pipedrive's own clock cannot be right (written from a record stamped in
+ * the future before bookmarks were capped, or edited by hand): used, it would skip every change
+ * until that moment. Nothing tells which earlier point is safe, so the stream is read in full
+ * this once (which also settles its deletes); the bookmark it then commits is capped.
+ */
+function validBookmark(context: LoadContext, stream: StreamDefinition, stored: string | undefined): string | undefined {
+  if (stored === undefined || stream.replication === 'full') return stored;
+  const clock = sourceClock(context);
+  if (!isAfterClock(stored, clock)) return stored;
+  context.reporter.warn(
+    'bookmark_in_future',
+    `${stream.name}: the stored bookmark ${stored} is later than Pipedrive's own clock (${isoSecondsOf(clock)}), so it cannot be ` +
+      'right (a record stamped in the future, or an edited bookmark). Reading the stream in full this time rather than skip changes.',
+    { stream: stream.name },
+  );
+  return undefined;
 }
 
 function statusOf(error: unknown): RunStatus {

@@ -11,6 +11,7 @@
  */
 import { AuthenticationError, isLoaderError, SourceTerminalError } from '../errors.js';
 import type { StreamDefinition } from '../pipedrive/catalog.js';
+import { capAtClock, isAfterClock, isoSecondsOf } from '../state/bookmarks.js';
 import { RowBatch } from './batch.js';
 import { BackgroundCommits } from './background-commits.js';
 import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
@@ -22,6 +23,37 @@ export interface StreamOutcome {
   readonly complete: boolean;
   /** Primary keys read, when `complete`. */
   readonly keys: readonly unknown[];
+}
+
+/**
+ * Pipedrive's clock: its latest `Date` header, or the run's start where no response carried one.
+ * Bookmarks are capped at it, and a record or stored bookmark after it is from the future.
+ */
+export function sourceClock(context: LoadContext): number {
+  return context.pipedrive.serverTime() ?? Date.parse(context.loadedAt);
+}
+
+/** Records with an update_time after the source's clock, reported once per stream. */
+export class FutureRecords {
+  private count = 0;
+  private example: { readonly id: unknown; readonly time: string } | undefined;
+
+  note(id: unknown, time: unknown, clockMs: number): void {
+    if (typeof time !== 'string' || !isAfterClock(time, clockMs)) return;
+    this.count += 1;
+    this.example ??= { id, time };
+  }
+
+  report(context: LoadContext, stream: string, what = 'update_time'): void {
+    if (this.count === 0 || this.example === undefined) return;
+    context.reporter.warn(
+      'records_from_the_future',
+      `${stream}: ${this.count} record(s) with ${what} after Pipedrive's own clock (${isoSecondsOf(sourceClock(context))}), ` +
+        `e.g. id ${JSON.stringify(this.example.id)} at ${this.example.time}. The bookmark stays at Pipedrive's clock, so no later ` +
+        'change is skipped; such records are read again each run until their timestamp is corrected in Pipedrive.',
+      { stream },
+    );
+  }
 }
 
 /** Statuses that mean "your plan or add-ons do not include this", not a failure. */
@@ -84,11 +116,13 @@ export async function loadStream(
   const keys: unknown[] = [];
   const savesBookmarkPerBatch = stream.replication === 'incremental';
   let newest: string | undefined;
+  const future = new FutureRecords();
   const commits = new BackgroundCommits();
   const flush = (last: boolean): void => {
     if (batch.size === 0 && !(last && newest !== undefined && stream.replication === 'newest_first')) return;
     const rows = batch.take();
-    const saveBookmark = savesBookmarkPerBatch || (last && stream.replication === 'newest_first') ? newest : undefined;
+    const newestOrCapped = newest === undefined ? undefined : capAtClock(newest, sourceClock(context));
+    const saveBookmark = savesBookmarkPerBatch || (last && stream.replication === 'newest_first') ? newestOrCapped : undefined;
     commits.start(() =>
       commitBatch(context, stats, model, rows, stream, async (session) => {
         if (saveBookmark !== undefined) await context.store.saveBookmark(session, stream.name, saveBookmark, context.loadId);
@@ -107,6 +141,7 @@ export async function loadStream(
         const row = withSystemColumns(context, model.shape(record));
         const value = key === undefined ? undefined : row[key];
         if (typeof value === 'string' && (newest === undefined || value > newest)) newest = value;
+        future.note(row[keyColumn], value, sourceClock(context));
         if (collect) keys.push(row[keyColumn]);
         batch.add(row);
         stats.records += 1;
@@ -152,6 +187,7 @@ export async function loadStream(
     stats.status = 'failed';
     throw error;
   } finally {
+    future.report(context, stream.name);
     finishStats(context, stream, stats, started);
   }
 }

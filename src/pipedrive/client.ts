@@ -107,6 +107,8 @@ export class PipedriveClient {
    * and hammering a 429ing API is what earns a Cloudflare block, so later calls fail at once.
    */
   private budgetSpentMessage: string | undefined;
+  /** The latest `Date` header Pipedrive sent (ms): its own clock, the one that stamps update_time. */
+  private latestServerTime: number | undefined;
 
   constructor(options: PipedriveClientOptions) {
     this.#token = validToken(options.apiToken);
@@ -179,6 +181,14 @@ export class PipedriveClient {
     }
   }
 
+  /**
+   * Pipedrive's clock as of its latest response (its `Date` header, whole seconds), or undefined
+   * before any response carried one. No record can have been updated later than this.
+   */
+  serverTime(): number | undefined {
+    return this.latestServerTime;
+  }
+
   /** The full URL of a request; exposed for logging and tests (it never contains the token). */
   urlFor(api: ApiVersion, path: string, params: QueryParams = {}): URL {
     const url = new URL(`${this.baseUrl}${api === 'v2' ? '/api/v2' : '/v1'}${path}`);
@@ -219,6 +229,8 @@ export class PipedriveClient {
       });
       // The timeout covers reading the body too: a stalled page is as bad as a stalled connect.
       const text = utf8Text(new Uint8Array(await response.arrayBuffer()));
+      const date = Date.parse(response.headers.get('date') ?? '');
+      if (Number.isFinite(date) && (this.latestServerTime === undefined || date > this.latestServerTime)) this.latestServerTime = date;
       return interpretResponse(response.status, response.headers, text, [this.#token]);
     } catch (error) {
       if (controller.signal.aborted) {

@@ -6,8 +6,9 @@
  *   GET  /_sandbox/clock            POST /_sandbox/clock      {"advance": seconds}
  *   POST /_sandbox/faults           {"kind", "path"?, "pathPattern"? (RegExp source), "times"?, "everyNth"?, "delayMs"?}
  *   DELETE /_sandbox/faults
- *   POST /_sandbox/mutations        {"op": "update"|"insert"|"delete"|"archive"|"merge"|"renameField"|"addField"|"deleteOption", …}
+ *   POST /_sandbox/mutations        {"op": "update"|"insert"|"delete"|"archive"|"merge"|"stamp"|"renameField"|"addField"|"deleteOption", …}
  *                                   merge: {"entity": "persons"|"organizations", "loserId", "winnerId"}
+ *                                   stamp: {"entity", "id", "update_time"} sets update_time alone (e.g. in the future)
  *   GET  /_sandbox/fields/{entity}  (deal, person, organization, product, activity, lead, note)
  *   GET  /_sandbox/records/{entity}?start=&limit=   (any SandboxEntity, internal ids start+1…)
  */
@@ -89,6 +90,15 @@ function mutate(dataset: Dataset, body: Record<string, unknown>): unknown {
       const options = Array.isArray(body.options) ? body.options.map(String) : undefined;
       const key = dataset.addField(fieldEntityOf(body.entity), { name: String(body.name), field_type: String(body.field_type) as CreatableCustomFieldType, options });
       return { field_code: key };
+    }
+    case 'stamp': {
+      // A record whose update_time is wrong (clock skew, a bad import): only that field changes.
+      const store = dataset.store(entityOf(body.entity));
+      const id = numberOf(body.id, 'id');
+      if (!store.has(id)) throw new Error(`${String(body.entity)} ${id} does not exist`);
+      if (typeof body.update_time !== 'string') throw new Error('update_time must be a string');
+      store.put(id, { ...store.get(id), update_time: body.update_time });
+      return { id };
     }
     case 'deleteOption':
       dataset.deleteOption(fieldEntityOf(body.entity), String(body.fieldCode ?? body.field_code), numberOf(body.optionId ?? body.option_id, 'optionId'));

@@ -99,6 +99,8 @@ function send(res: ServerResponse, reply: Reply, decision: RateDecision, remaini
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function handleApiRequest(deps: PipelineDeps, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  // Like Pipedrive's, the Date header is the clock that stamps update_time: the sandbox's own.
+  res.setHeader('date', new Date(deps.dataset.now * 1000).toUTCString());
   const method = (req.method ?? 'GET').toUpperCase();
   const split = splitPath(url.pathname);
   const routeKey = split ? `${method} /api/${split.api}${split.path}` : `${method} ${url.pathname}`;

@@ -1,7 +1,9 @@
 /**
  * Migrations of the loader's own tables, recorded in `_loader_migrations` (version, name,
  * applied_at). `migrate` creates the schema, applies whatever is missing in version order, and is
- * safe to run at the start of every command.
+ * safe to run at the start of every command. A loader table dropped by hand after its migration
+ * was recorded is recreated: every migration runs again (they are idempotent by contract), so the
+ * loader heals instead of failing every run on the missing table.
  */
 import type { WarehouseClient, WarehouseSession } from '../adapters/types.js';
 import type { TableSpec } from '../src/schema/types.js';
@@ -40,6 +42,12 @@ export async function appliedVersions(client: WarehouseClient, schema: string): 
   return new Set(rows.map((row) => Number(row.version)));
 }
 
+/** The loader's own tables (besides `_loader_migrations`) that are not in the schema. */
+async function missingLoaderTables(client: WarehouseClient, schema: string): Promise<string[]> {
+  const present = await client.describeSchema(schema);
+  return Object.values(LOADER_TABLES).filter((name) => name !== LOADER_TABLES.migrations && !present.has(name));
+}
+
 export async function migrate(
   client: WarehouseClient,
   schema: string,
@@ -51,12 +59,18 @@ export async function migrate(
   for (const sql of dialect.createTable(bookkeeping, MIGRATIONS_TABLE)) await client.execute(sql);
 
   const done = await appliedVersions(client, schema);
+  if (done.size > 0 && (await missingLoaderTables(client, schema)).length > 0) done.clear();
   const pending = [...migrations].filter((m) => !done.has(m.version)).sort((a, b) => a.version - b.version);
   const applied: number[] = [];
   for (const migration of pending) {
     const apply = async (session: WarehouseSession): Promise<void> => {
       await migration.up({ session, dialect, schema });
       const p = (i: number): string => dialect.parameter(i);
+      // A migration run again to heal a dropped table is recorded once.
+      await session.execute(
+        `DELETE FROM ${dialect.qualify(bookkeeping)} WHERE ${dialect.quoteIdentifier('version')} = ${p(1)}`,
+        [migration.version],
+      );
       await session.execute(
         `INSERT INTO ${dialect.qualify(bookkeeping)} (${['version', 'name', 'applied_at']
           .map((c) => dialect.quoteIdentifier(c))

@@ -19,7 +19,8 @@ import type { Dialect, WarehouseSession } from '../../adapters/types.js';
 import type { ChildRead, StreamDefinition } from '../pipedrive/catalog.js';
 import { paginate } from '../pipedrive/paginate.js';
 import type { ColumnSpec, Row, TableRef } from '../schema/types.js';
-import { modelOf, type LoadContext } from './context.js';
+import { RowBatch } from './batch.js';
+import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
 import { finishStats } from './stream-loader.js';
 
 export type ReconcileMode = 'always' | 'daily' | 'never';
@@ -95,26 +96,40 @@ export async function markMissing(context: LoadContext, table: string, keys: rea
 }
 
 /**
- * Lists the keys of every record the table's streams return (the same requests as a full read,
- * nothing written but the anti-join), charged to a stats row of its own: `<table> deletes`.
+ * Lists every record the table's streams return (the same requests as a full read), charged to a
+ * stats row of its own: `<table> deletes`. The pages hold whole records, already paid for, so
+ * they are upserted too (an older version never overwrites a newer row): the same scan restores
+ * rows deleted or edited by hand in the warehouse at no extra API cost. Then the anti-join marks
+ * the rows no longer listed.
  */
 export async function scanAndMark(context: LoadContext, table: string, streams: readonly StreamDefinition[]): Promise<number> {
   const name = `${table} deletes`;
   const stats = context.statsFor(name, table);
   const started = Date.now();
   const keys: unknown[] = [];
+  const model = modelOf(context, table);
   try {
     for (const stream of streams) {
       const keyField = stream.primaryKey[0] ?? 'id';
+      const batch = new RowBatch(context.batch);
+      const flush = async (): Promise<void> => {
+        if (batch.size > 0) await commitBatch(context, stats, model, batch.take(), stream);
+      };
       // Default (id) order and no filter: every record listed once.
       for await (const page of paginate(context.pipedrive, { ...stream, name })) {
         stats.pages += 1;
-        for (const record of page.records) keys.push(record[keyField]);
+        for (const record of page.records) {
+          keys.push(record[keyField]);
+          batch.add(withSystemColumns(context, model.shape(record)));
+        }
+        if (batch.isFull()) await flush();
         if (context.shouldStop()) {
+          await flush();
           stats.status = 'stopped';
           return 0;
         }
       }
+      await flush();
     }
     stats.records = keys.length;
     const marked = await markMissing(context, table, keys);

@@ -80,12 +80,13 @@ export class LoadPipeline {
       load_id: loadId,
     });
     try {
-      const bookmarks = await this.store.readBookmarks();
+      const stored = await this.store.readBookmarks();
       const fields = await readFieldMetadata(this.options.pipedrive, this.options.streams);
       const persisted = await this.store.readColumnMappings();
       const models = buildModels(this.options.streams, fields, persisted, loadedAt);
       const sync = new SchemaSync(warehouse, schema, this.store);
       await sync.load();
+      const bookmarks = this.withoutDriftedBookmarks(stored, sync.driftedTables(models, persisted));
       const context = this.contextFor({ sync, models, bookmarks, loadedAt });
       // Summary rows in reading order: field metadata first, then the streams.
       for (const entity of fields.keys()) context.statsFor(`${entity}_fields`, `${entity}_fields`);
@@ -105,6 +106,26 @@ export class LoadPipeline {
       await this.finish();
     }
     return this.summary;
+  }
+
+  /**
+   * A table (or a column the loader made) dropped by hand while its streams kept their bookmarks
+   * would be recreated empty and filled only with later changes. Its streams forget their
+   * bookmarks for this run instead: the table is read in full, and the run says so.
+   */
+  private withoutDriftedBookmarks(bookmarks: Map<string, string>, drifted: ReadonlyMap<string, string>): Map<string, string> {
+    const kept = new Map(bookmarks);
+    for (const [table, why] of drifted) {
+      const streams = this.options.streams.filter((stream) => stream.table === table && kept.has(stream.name));
+      if (streams.length === 0) continue;
+      for (const stream of streams) kept.delete(stream.name);
+      this.options.reporter.warn(
+        'table_drifted',
+        `${table}: ${why} though ${streams.map((s) => s.name).join(', ')} had a bookmark; reading ${table} in full to restore it.`,
+        { stream: streams[0]?.name },
+      );
+    }
+    return kept;
   }
 
   /** The figures so far: after `run` threw, what the run did before it stopped. */

@@ -106,6 +106,31 @@ export class SchemaSync {
     return (await this.apply([model])).get(model.table) ?? 0;
   }
 
+  /**
+   * Tables whose data the warehouse no longer holds in full although the loader wrote it: the
+   * table is gone, or a column the loader made for it is (dropped by hand). Call after `load`,
+   * before `ensure` recreates them. `madeColumns` are the columns the loader recorded making
+   * (`_loader_columns`); a model's built-in columns count too, while a custom field first seen
+   * now is simply new.
+   */
+  driftedTables(models: TableModels, madeColumns: readonly ColumnMapping[]): Map<string, string> {
+    const drifted = new Map<string, string>();
+    for (const model of models.values()) {
+      const actual = this.actual.get(model.table);
+      if (actual === undefined) {
+        drifted.set(model.table, `table ${model.table} is missing`);
+        continue;
+      }
+      const present = new Set(actual.map((column) => column.name));
+      const custom = new Set(model.mappings.map((mapping) => mapping.column_name));
+      const made = madeColumns.filter((mapping) => mapping.table_name === model.table).map((mapping) => mapping.column_name);
+      const builtins = model.spec.columns.map((column) => column.name).filter((name) => !custom.has(name));
+      const missing = [...new Set([...made, ...builtins])].filter((name) => !present.has(name));
+      if (missing.length > 0) drifted.set(model.table, `column(s) ${missing.slice(0, 5).join(', ')} of ${model.table} are missing`);
+    }
+    return drifted;
+  }
+
   /** Whether the table exists (or was planned and created by this run). */
   hasTable(table: string): boolean {
     return this.actual.has(table);

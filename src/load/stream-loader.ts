@@ -137,11 +137,15 @@ export async function loadStream(
     // (and paid for), which is committed like the rest.
     for await (const page of readStream(pipedrive, stream, bookmark, context.shouldStop)) {
       stats.pages += 1;
+      // Shaped timestamps are canonical ISO text, so only values sorting after the clock's
+      // second need the exact check: the hot loop pays a string comparison per record.
+      const clock = sourceClock(context);
+      const clockText = isoSecondsOf(clock);
       for (const record of page.records) {
         const row = withSystemColumns(context, model.shape(record));
         const value = key === undefined ? undefined : row[key];
         if (typeof value === 'string' && (newest === undefined || value > newest)) newest = value;
-        future.note(row[keyColumn], value, sourceClock(context));
+        if (typeof value === 'string' && value > clockText) future.note(row[keyColumn], value, clock);
         if (collect) keys.push(row[keyColumn]);
         batch.add(row);
         stats.records += 1;

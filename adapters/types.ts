@@ -62,6 +62,17 @@ export interface Dialect {
   addColumns(table: TableRef, columns: readonly ColumnSpec[]): string[];
   /** De-duplicate staging, merge it into the target, and drop the staging table. */
   merge(spec: MergeSpec): string[];
+  /**
+   * The SELECT of the rows `merge(spec)` writes from staging: one per key, chosen exactly as the
+   * merge chooses (only `spec.columns`). upsertBatch joins it to the target to count, before the
+   * merge and in its transaction, which keys are new and which rows' values change.
+   */
+  deduplicatedStaging(spec: MergeSpec): string;
+  /**
+   * A condition true when two values of a column of `type` differ, NULLs compared as values.
+   * Absent: `left IS DISTINCT FROM right` (BigQuery cannot compare JSON or ARRAY values that way).
+   */
+  valuesDiffer?(left: string, right: string, type: LogicalType): string;
 }
 
 export type SqlParam = string | number | bigint | boolean | null;

@@ -158,6 +158,7 @@ export interface BigQueryDialect extends Dialect {
   readonly project: string | undefined;
   quoteDataset(dataset: string): string;
   parameterAs(index: number, type: LogicalType): string;
+  valuesDiffer(left: string, right: string, type: LogicalType): string;
   createStagingTableName(target: TableRef, tag: string): TableRef;
   describeSchemaSql(schema: string): string;
 }
@@ -210,6 +211,12 @@ export function createBigQueryDialect(project?: string): BigQueryDialect {
       return mergeSql(spec, qualify);
     },
 
+    deduplicatedStaging(spec: MergeSpec): string {
+      return deduplicatedSql(spec, qualify);
+    },
+
+    valuesDiffer,
+
     /** A staging name per target, client (`tag`) and batch, so concurrent clients never clash. */
     createStagingTableName(target: TableRef, tag: string): TableRef {
       return { schema: target.schema, name: `${STAGING_PREFIX}${target.name}_${tag}` };
@@ -238,6 +245,27 @@ export function createBigQueryDialect(project?: string): BigQueryDialect {
  * With `allKeysNew` (no staged key in the target, counted in the same transaction) the rows are
  * inserted without the join.
  */
+/** One staged row per key, as step 1 of the merge below chooses it. */
+function deduplicatedSql(spec: MergeSpec, qualify: (table: TableRef) => string): string {
+  const keys = spec.primaryKey.map(quoteIdentifier);
+  const newest = spec.newestBy === undefined ? undefined : quoteIdentifier(spec.newestBy);
+  const order = [...(newest ? [`${newest} DESC`] : []), `${quoteIdentifier(STAGING_ROW_COLUMN)} DESC`];
+  return (
+    `SELECT ${spec.columns.map(quoteIdentifier).join(', ')} FROM ${qualify(spec.staging)}\n` +
+    `WHERE TRUE\nQUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order.join(', ')}) = 1`
+  );
+}
+
+/**
+ * BigQuery compares neither JSON nor ARRAY values with `=` or `IS DISTINCT FROM`: those compare
+ * as JSON text. Both sides come from the loader's PARSE_JSON of Pipedrive's text, so an unchanged
+ * value prints the same; a NULL array reads as [] on both sides.
+ */
+export function valuesDiffer(left: string, right: string, type: LogicalType): string {
+  if (type === 'json' || type === 'string_list') return `TO_JSON_STRING(${left}) IS DISTINCT FROM TO_JSON_STRING(${right})`;
+  return `${left} IS DISTINCT FROM ${right}`;
+}
+
 function mergeSql(spec: MergeSpec, qualify: (table: TableRef) => string): string[] {
   if (spec.primaryKey.length === 0) throw new Error('merge needs a primary key');
   const target = qualify(spec.target);
@@ -245,10 +273,7 @@ function mergeSql(spec: MergeSpec, qualify: (table: TableRef) => string): string
   const keys = spec.primaryKey.map(quoteIdentifier);
   const columns = spec.columns.map(quoteIdentifier);
   const newest = spec.newestBy === undefined ? undefined : quoteIdentifier(spec.newestBy);
-  const order = [...(newest ? [`${newest} DESC`] : []), `${quoteIdentifier(STAGING_ROW_COLUMN)} DESC`];
-  const deduplicated =
-    `SELECT ${columns.join(', ')} FROM ${staging}\n` +
-    `WHERE TRUE\nQUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order.join(', ')}) = 1`;
+  const deduplicated = deduplicatedSql(spec, qualify);
   const drop = `DROP TABLE ${staging}`;
   if (spec.allKeysNew) return [`INSERT INTO ${target} (${columns.join(', ')})\n${deduplicated}`, drop];
 

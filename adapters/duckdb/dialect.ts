@@ -146,6 +146,18 @@ export function mergedRowsTable(staging: TableRef): string {
  * When the caller knows no staged key is in the target (`allKeysNew`, a backfill), the
  * de-duplicated rows are inserted directly.
  */
+/** One staged row per key: the greatest `newestBy` (NULLs last), among equals the one staged last. */
+export function deduplicatedStaging(spec: MergeSpec): string {
+  const keys = spec.primaryKey.map(quoteIdentifier);
+  const order = spec.newestBy
+    ? `${quoteIdentifier(spec.newestBy)} DESC NULLS LAST, ${quoteIdentifier(STAGING_ROW_COLUMN)} DESC`
+    : `${quoteIdentifier(STAGING_ROW_COLUMN)} DESC`;
+  return (
+    `SELECT ${spec.columns.map(quoteIdentifier).join(', ')} FROM ${qualify(spec.staging)}\n` +
+    `  QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order}) = 1`
+  );
+}
+
 export function merge(spec: MergeSpec): string[] {
   if (spec.primaryKey.length === 0) throw new Error('merge needs a primary key');
   const target = qualify(spec.target);
@@ -153,12 +165,7 @@ export function merge(spec: MergeSpec): string[] {
   const merged = mergedRowsTable(spec.staging);
   const keys = spec.primaryKey.map(quoteIdentifier);
   const columns = spec.columns.map(quoteIdentifier);
-  const order = spec.newestBy
-    ? `${quoteIdentifier(spec.newestBy)} DESC NULLS LAST, ${quoteIdentifier(STAGING_ROW_COLUMN)} DESC`
-    : `${quoteIdentifier(STAGING_ROW_COLUMN)} DESC`;
-  const newest =
-    `SELECT ${columns.join(', ')} FROM ${staging}\n` +
-    `  QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order}) = 1`;
+  const newest = deduplicatedStaging(spec);
   if (spec.allKeysNew) {
     // No staged key exists in the target (a backfill): nothing to join, replace or delete.
     return [`INSERT INTO ${target} BY NAME\n${newest}`, `DROP TABLE ${staging}`];
@@ -193,4 +200,5 @@ export const duckdbDialect: Dialect = {
   createTable,
   addColumns,
   merge,
+  deduplicatedStaging,
 };

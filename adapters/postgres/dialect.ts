@@ -157,15 +157,24 @@ export function copyIntoStaging(staging: TableRef, columns: readonly ColumnSpec[
  * key inserted meanwhile by a writer outside the schema lock would fail the batch (23505), never
  * corrupt it.
  */
+/** One staged row per key: `DISTINCT ON (pk)` ordered by `newestBy DESC NULLS LAST, staging row DESC`. */
+export function deduplicatedStaging(spec: MergeSpec): string {
+  const keys = spec.primaryKey.map(quoteIdentifier);
+  const newest = spec.newestBy === undefined ? undefined : quoteIdentifier(spec.newestBy);
+  const order = [...keys, ...(newest ? [`${newest} DESC NULLS LAST`] : []), `${quoteIdentifier(STAGING_ROW_COLUMN)} DESC`];
+  return (
+    `SELECT DISTINCT ON (${keys.join(', ')}) ${spec.columns.map(quoteIdentifier).join(', ')} FROM ${qualify(spec.staging)}\n` +
+    `ORDER BY ${order.join(', ')}`
+  );
+}
+
 export function merge(spec: MergeSpec): string[] {
   if (spec.primaryKey.length === 0) throw new Error('merge needs a primary key');
   const target = qualify(spec.target);
   const staging = qualify(spec.staging);
   const keys = spec.primaryKey.map(quoteIdentifier);
   const columns = spec.columns.map(quoteIdentifier);
-  const row = quoteIdentifier(STAGING_ROW_COLUMN);
   const newest = spec.newestBy === undefined ? undefined : quoteIdentifier(spec.newestBy);
-  const order = [...keys, ...(newest ? [`${newest} DESC NULLS LAST`] : []), `${row} DESC`];
   const keySet = new Set(spec.primaryKey);
   const updated = spec.columns.filter((name) => !keySet.has(name)).map(quoteIdentifier);
   const onConflict =
@@ -173,10 +182,7 @@ export function merge(spec: MergeSpec): string[] {
       ? 'DO NOTHING'
       : `DO UPDATE SET ${updated.map((column) => `${column} = EXCLUDED.${column}`).join(', ')}` +
         (newest ? `\n  WHERE t.${newest} IS NULL OR EXCLUDED.${newest} >= t.${newest}` : '');
-  const insert =
-    `INSERT INTO ${target} AS t (${columns.join(', ')})\n` +
-    `SELECT DISTINCT ON (${keys.join(', ')}) ${columns.join(', ')} FROM ${staging}\n` +
-    `ORDER BY ${order.join(', ')}`;
+  const insert = `INSERT INTO ${target} AS t (${columns.join(', ')})\n${deduplicatedStaging(spec)}`;
   return [spec.allKeysNew ? insert : `${insert}\nON CONFLICT (${keys.join(', ')}) ${onConflict}`, `DROP TABLE ${staging}`];
 }
 
@@ -192,4 +198,5 @@ export const postgresDialect: Dialect = {
   createTable,
   addColumns,
   merge,
+  deduplicatedStaging,
 };

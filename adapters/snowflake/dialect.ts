@@ -201,18 +201,25 @@ export function convertStagingSql(staging: TableRef, raw: TableRef, columns: rea
  *    client defers exactly this statement until the transaction has ended (see client.ts).
  * With `allKeysNew` (no staged key is in the target) the de-duplicated rows are simply inserted.
  */
+/** One staged row per key: the greatest `newestBy` (NULLs last), among equals the one staged last. */
+export function deduplicatedStaging(spec: MergeSpec): string {
+  const keys = spec.primaryKey.map(quoteIdentifier);
+  const newest = spec.newestBy === undefined ? undefined : quoteIdentifier(spec.newestBy);
+  const order = [...(newest ? [`${newest} DESC NULLS LAST`] : []), `${quoteIdentifier(STAGING_ROW_COLUMN)} DESC`];
+  return (
+    `SELECT ${spec.columns.map(quoteIdentifier).join(', ')} FROM ${qualify(spec.staging)}\n` +
+    `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order.join(', ')}) = 1`
+  );
+}
+
 export function merge(spec: MergeSpec): string[] {
   if (spec.primaryKey.length === 0) throw new Error('merge needs a primary key');
   const target = qualify(spec.target);
   const staging = qualify(spec.staging);
   const keys = spec.primaryKey.map(quoteIdentifier);
   const columns = spec.columns.map(quoteIdentifier);
-  const row = quoteIdentifier(STAGING_ROW_COLUMN);
   const newest = spec.newestBy === undefined ? undefined : quoteIdentifier(spec.newestBy);
-  const order = [...(newest ? [`${newest} DESC NULLS LAST`] : []), `${row} DESC`];
-  const deduplicated =
-    `SELECT ${columns.join(', ')} FROM ${staging}\n` +
-    `QUALIFY ROW_NUMBER() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${order.join(', ')}) = 1`;
+  const deduplicated = deduplicatedStaging(spec);
   const drop = `DROP TABLE ${staging}`;
   if (spec.allKeysNew) return [`INSERT INTO ${target} (${columns.join(', ')})\n${deduplicated}`, drop];
 
@@ -244,4 +251,5 @@ export const snowflakeDialect: Dialect = {
   createTable,
   addColumns,
   merge,
+  deduplicatedStaging,
 };

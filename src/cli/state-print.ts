@@ -1,9 +1,11 @@
 /**
  * What `state show` prints: text tables on a terminal or in CI logs, or one JSON object per row
- * with `--log-format json` (events state_bookmark, state_marker, state_run, state_column).
+ * with `--log-format json` (events state_bookmark, state_marker, state_run, state_column; with
+ * `--run`, state_run_stream per stream and the run's state_run).
  */
 import { findStream } from '../pipedrive/catalog.js';
-import type { PersistedColumnMapping, RunRecord, StreamState } from '../state/index.js';
+import { SUMMARY_HEADERS } from '../load/summary.js';
+import type { PersistedColumnMapping, RunRecord, RunStreamStats, StreamState } from '../state/index.js';
 import { formatTable, type Reporter } from './output.js';
 
 export function replicationOf(stream: string): string {
@@ -63,10 +65,7 @@ function cell(text: string, max = 60): string {
 }
 
 function rowsOf(run: RunRecord): number {
-  return run.streams.reduce((total, stream) => {
-    const records = (stream as { records?: unknown }).records;
-    return total + (typeof records === 'number' ? records : stream.inserted + stream.updated);
-  }, 0);
+  return run.streams.reduce((total, stream) => total + (stream.records ?? stream.inserted + stream.updated), 0);
 }
 
 function durationOf(run: RunRecord): number | undefined {
@@ -80,7 +79,7 @@ export function printRuns(reporter: Reporter, runs: readonly RunRecord[]): void 
     for (const run of runs) {
       reporter.info('state_run', `${run.loadId}: ${run.status}`, {
         load_id: run.loadId,
-        rows: rowsOf(run),
+        records: rowsOf(run),
         requests: run.requests,
         tokens: run.tokens,
         duration: durationOf(run),
@@ -96,7 +95,7 @@ export function printRuns(reporter: Reporter, runs: readonly RunRecord[]): void 
   if (runs.length > 0) {
     reporter.text(
       formatTable(
-        ['load id', 'started', 'status', 'seconds', 'rows', 'requests', 'tokens', 'error'],
+        ['load id', 'started', 'status', 'seconds', 'records', 'requests', 'tokens', 'error'],
         runs.map((run) => {
           const error = run.error ?? '';
           return [
@@ -114,6 +113,71 @@ export function printRuns(reporter: Reporter, runs: readonly RunRecord[]): void 
       ),
     );
   }
+}
+
+/**
+ * One run's figures per stream (`state show --run`), as its end-of-run summary showed them.
+ * Runs recorded before `unchanged` was counted show it blank: their `updated` counted re-reads too.
+ */
+export function printRun(reporter: Reporter, run: RunRecord): void {
+  const seconds = (stream: RunStreamStats): number => Number(stream.seconds.toFixed(3));
+  if (reporter.format === 'json') {
+    for (const stream of run.streams) {
+      reporter.info('state_run_stream', `${run.loadId} ${stream.stream}: ${stream.status ?? 'unknown'}`, {
+        load_id: run.loadId,
+        stream: stream.stream,
+        table: stream.table,
+        status: stream.status,
+        records: stream.records,
+        inserted: stream.inserted,
+        updated: stream.updated,
+        unchanged: stream.unchanged,
+        deleted: stream.deleted,
+        columns_added: stream.columnsAdded,
+        requests: stream.requests,
+        tokens: stream.tokens,
+        duration: seconds(stream),
+      });
+    }
+    reporter.info('state_run', `${run.loadId}: ${run.status}`, {
+      load_id: run.loadId,
+      records: rowsOf(run),
+      requests: run.requests,
+      tokens: run.tokens,
+      duration: durationOf(run),
+      status: run.status,
+      started_at: run.startedAt,
+      finished_at: run.finishedAt,
+      error: run.error,
+    });
+    return;
+  }
+  const duration = durationOf(run);
+  reporter.text(
+    `Run ${run.loadId}: ${run.status}, started ${run.startedAt}` +
+      `${duration === undefined ? '' : `, ${duration.toFixed(1)}s`}, ${run.requests} requests, ${run.tokens} tokens`,
+  );
+  if (run.error !== null) reporter.text(`Error: ${cell(run.error, 300)}`);
+  const blank = (value: number | undefined): string | number => value ?? '';
+  reporter.text(
+    formatTable(
+      [...SUMMARY_HEADERS, 'status'],
+      run.streams.map((stream) => [
+        stream.stream,
+        blank(stream.records),
+        stream.inserted,
+        stream.updated,
+        blank(stream.unchanged),
+        blank(stream.deleted),
+        blank(stream.columnsAdded),
+        stream.requests,
+        stream.tokens,
+        stream.seconds.toFixed(1),
+        stream.status ?? '',
+      ]),
+      [...SUMMARY_HEADERS.map((_, index) => (index === 0 ? 'left' : 'right') as 'left' | 'right'), 'left'],
+    ),
+  );
 }
 
 export function printColumns(reporter: Reporter, mappings: readonly PersistedColumnMapping[]): void {

@@ -2,7 +2,8 @@
  * `pipedrive-loader state show` and `state reset <stream>`: the loader's state as the warehouse
  * holds it (src/state/store.ts), without calling Pipedrive.
  *
- * - show: the bookmarks, the last runs and the column map (custom field → column).
+ * - show: the bookmarks, the last runs and the column map (custom field → column); with
+ *   `--run <load id>`, that run's figures per stream (from `_loader_runs.streams`).
  * - reset: forgets streams' bookmarks, so the next load re-reads them from the start. Rows stay
  *   (the re-read upserts them) and so does the column map, so column names never change. It takes
  *   the schema's lock like a load does, so it cannot interleave with a run.
@@ -15,11 +16,12 @@ import { StateStore, type StreamState } from '../state/index.js';
 import { openDestination, withCommonOptions, type CommonArgs, type Destination } from './context.js';
 import type { CommandResult } from './main.js';
 import type { Reporter } from './output.js';
-import { printBookmarks, printColumns, printRuns } from './state-print.js';
+import { printBookmarks, printColumns, printRun, printRuns } from './state-print.js';
 import { printRejects } from './state-rejects.js';
 
 interface ShowArgs extends CommonArgs {
   readonly runs: number;
+  readonly run?: string;
 }
 
 interface ResetArgs extends CommonArgs {
@@ -48,18 +50,35 @@ async function openState(args: CommonArgs, reporter: Reporter): Promise<{ destin
 function showCommand(result: CommandResult): CommandModule<object, ShowArgs> {
   return {
     command: 'show',
-    describe: 'Print the bookmarks, the last runs and the column map',
+    describe: 'Print the bookmarks, the last runs and the column map, or one run\'s figures per stream (--run)',
     builder: (yargs) =>
-      withCommonOptions(yargs).option('runs', {
-        type: 'number',
-        default: 10,
-        describe: 'How many of the last runs to print',
-      }) as unknown as Argv<ShowArgs>,
+      withCommonOptions(yargs)
+        .option('runs', {
+          type: 'number',
+          default: 10,
+          describe: 'How many of the last runs to print',
+        })
+        .option('run', {
+          type: 'string',
+          describe: 'Print only this run (a load id from the list of runs): its figures per stream',
+        }) as unknown as Argv<ShowArgs>,
     handler: (args) =>
       result.run(args, async (reporter) => {
         if (!Number.isInteger(args.runs) || args.runs < 1) throw new ConfigurationError('--runs must be a whole number ≥ 1.');
+        if (args.run !== undefined && args.run.trim() === '') throw new ConfigurationError('--run needs a load id, e.g. --run 20260601T000000Z-a1b2c3.');
         const { destination, store } = await openState(args, reporter);
         try {
+          if (args.run !== undefined) {
+            const run = await store.readRun(args.run.trim());
+            if (run === undefined) {
+              const recent = (await store.readRuns(3)).map((r) => r.loadId).join(', ');
+              throw new ConfigurationError(
+                `No run ${args.run.trim()} in schema ${destination.schema}. The last runs: ${recent || 'none'} (state show lists them).`,
+              );
+            }
+            printRun(reporter, run);
+            return 0;
+          }
           reporter.text(`State of schema ${destination.schema} in ${destination.warehouse.describeTarget()}\n`);
           printBookmarks(reporter, await store.readStreamStates());
           printRuns(reporter, await store.readRuns(args.runs));

@@ -133,6 +133,7 @@ export function commitBatch(
     );
     stats.inserted += result.inserted;
     stats.updated += result.updated;
+    stats.unchanged += result.unchanged;
     if (sorted.rejects.length > 0) {
       const parts = [
         sorted.nulled > 0 ? `${sorted.nulled} value(s) that fit no column of their type stored as NULL` : '',

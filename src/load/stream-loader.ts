@@ -16,7 +16,7 @@ import { RowBatch } from './batch.js';
 import { BackgroundCommits } from './background-commits.js';
 import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
 import { readStream } from './stream-reader.js';
-import type { StreamStats } from './summary.js';
+import { streamCounts, type StreamStats } from './summary.js';
 
 export interface StreamOutcome {
   /** Every record the API lists was read (no bookmark filter, not stopped, not skipped). */
@@ -205,13 +205,11 @@ export function finishStats(context: LoadContext, stream: StreamDefinition, stat
   if (stats.status === 'skipped') return;
   context.reporter.info(
     'stream_finished',
-    `${stream.name}: ${stats.records} records (${stats.inserted} new, ${stats.updated} updated, ${stats.deleted} marked deleted), ` +
-      `${stats.requests} requests, ${stats.tokens} tokens, ${stats.seconds.toFixed(1)}s`,
+    `${stream.name}: ${stats.records} records (${stats.inserted} new, ${stats.updated} updated, ${stats.unchanged} unchanged, ` +
+      `${stats.deleted} marked deleted), ${stats.requests} requests, ${stats.tokens} tokens, ${stats.seconds.toFixed(1)}s`,
     {
       stream: stream.name,
-      rows: stats.records,
-      requests: stats.requests,
-      tokens: stats.tokens,
+      ...streamCounts(stats),
       duration: Number(stats.seconds.toFixed(3)),
       load_id: context.loadId,
     },

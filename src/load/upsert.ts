@@ -5,7 +5,7 @@
  *
  * Generic over the adapter contract: it branches on Capabilities, never on warehouse names.
  */
-import type { Dialect, SqlParam, WarehouseClient, WarehouseSession } from '../../adapters/types.js';
+import type { Dialect, MergeSpec, SqlParam, WarehouseClient, WarehouseSession } from '../../adapters/types.js';
 import type { ColumnSpec, Row, TableRef } from '../schema/types.js';
 
 export interface UpsertBatchInput {
@@ -25,46 +25,57 @@ export interface UpsertResult {
   /** Keys that were not in the table before. */
   readonly inserted: number;
   /**
-   * Existing keys replaced by a newer version. A re-read of the stored version (same newestBy,
-   * as the one-second overlap of every incremental run brings) is merged but not counted, so a
-   * run with nothing changed reports nothing updated. Without newestBy every existing key counts.
+   * Existing keys whose row the merge changed: at least one column other than `_loaded_at` and
+   * `_load_id` now holds a different value. Distinct keys count once, whatever the batch repeats.
    */
   readonly updated: number;
+  /**
+   * Existing keys whose row kept every value: a re-read of the stored version (the one-second
+   * overlap of every incremental run, a full stream, a full refresh) or an older version the merge
+   * refused. Their `_loaded_at` and `_load_id` are still rewritten (README.md#counts).
+   */
+  readonly unchanged: number;
 }
 
 /**
- * Counts, before the merge, what it is going to do. Portable SQL (GROUP BY, JOIN, CASE) run in
- * the merge's transaction, so nothing can change between the count and the merge.
- * `MAX(newestBy)` per key is the value the de-duplication keeps (NULLs lose). The merge's guard
- * (`t.newestBy IS NULL OR s.newestBy >= t.newestBy`) lets equal versions through; the count takes
- * only strictly newer ones (or a stored row without a version).
+ * Columns that say when and by which run a row was written, not what Pipedrive holds: a row whose
+ * other values are all equal is unchanged, even though the merge rewrites these two.
+ */
+export const BOOKKEEPING_COLUMNS: ReadonlySet<string> = new Set(['_loaded_at', '_load_id']);
+
+/**
+ * Counts, before the merge, what it is going to do, in one aggregate query run in the merge's
+ * transaction (nothing can change between the count and the merge). The staged side is the
+ * dialect's `deduplicatedStaging`, the very rows the merge writes; a key is updated when it is in
+ * the target, the merge's guard lets it through (`t.newestBy IS NULL OR s.newestBy >= t.newestBy`)
+ * and some business column differs.
  */
 async function countChanges(
   session: WarehouseSession,
   dialect: Dialect,
   input: UpsertBatchInput,
-  staging: TableRef,
+  spec: MergeSpec,
 ): Promise<UpsertResult & { readonly matched: number }> {
   const q = (name: string): string => dialect.quoteIdentifier(name);
   const keys = input.primaryKey.map(q);
+  const [firstKey] = keys;
   const newest = input.newestBy === undefined ? undefined : q(input.newestBy);
-  const perKey =
-    `SELECT ${keys.join(', ')}${newest ? `, MAX(${newest}) AS ${newest}` : ''} ` +
-    `FROM ${dialect.qualify(staging)} GROUP BY ${keys.join(', ')}`;
-  const updatedWhen = newest ? `t.${newest} IS NULL OR s.${newest} > t.${newest}` : '1 = 1';
+  const written = newest ? ` AND (t.${newest} IS NULL OR s.${newest} >= t.${newest})` : '';
+  const differ = (column: ColumnSpec): string =>
+    dialect.valuesDiffer?.(`s.${q(column.name)}`, `t.${q(column.name)}`, column.type) ??
+    `s.${q(column.name)} IS DISTINCT FROM t.${q(column.name)}`;
+  const compared = input.columns.filter((column) => !input.primaryKey.includes(column.name) && !BOOKKEEPING_COLUMNS.has(column.name));
+  // No business column besides the key: a matched row can never change.
+  const changed = compared.length === 0 ? '1 = 0' : `(${compared.map(differ).join(' OR ')})`;
   const [counts] = await session.query(
-    `SELECT COUNT(*) AS ${q('matched')}, ` +
-      `SUM(CASE WHEN ${updatedWhen} THEN 1 ELSE 0 END) AS ${q('updated')} ` +
-      `FROM ${dialect.qualify(input.target)} AS t JOIN (${perKey}) AS s ` +
+    `SELECT COUNT(*) AS ${q('keys')}, COUNT(t.${firstKey}) AS ${q('matched')}, ` +
+      `SUM(CASE WHEN t.${firstKey} IS NOT NULL${written} AND ${changed} THEN 1 ELSE 0 END) AS ${q('updated')} ` +
+      `FROM (${dialect.deduplicatedStaging(spec)}) AS s LEFT JOIN ${dialect.qualify(input.target)} AS t ` +
       `ON ${keys.map((key) => `t.${key} = s.${key}`).join(' AND ')}`,
   );
-  const [distinct] = await session.query(`SELECT COUNT(*) AS ${q('keys')} FROM (${perKey}) AS k`);
   const matched = Number(counts?.['matched'] ?? 0);
-  return {
-    inserted: Number(distinct?.['keys'] ?? 0) - matched,
-    updated: Number(counts?.['updated'] ?? 0),
-    matched,
-  };
+  const updated = Number(counts?.['updated'] ?? 0);
+  return { inserted: Number(counts?.['keys'] ?? 0) - matched, updated, unchanged: matched - updated, matched };
 }
 
 /** Keys looked up per query: far below the bound-parameter limits (PostgreSQL: 65,535). */
@@ -115,20 +126,19 @@ export async function upsertBatch(
   if (input.rows.length === 0) {
     // Nothing to merge, but the caller's state (e.g. a bookmark) must still commit.
     if (afterMerge) await client.transaction(afterMerge);
-    return { inserted: 0, updated: 0 };
+    return { inserted: 0, updated: 0, unchanged: 0 };
   }
 
   const mergeIn = async (session: WarehouseSession, staging: TableRef): Promise<UpsertResult> => {
-    const counted = await countChanges(session, dialect, input, staging);
-    const result: UpsertResult = { inserted: counted.inserted, updated: counted.updated };
-    const statements = dialect.merge({
+    const spec: MergeSpec = {
       target: input.target,
       staging,
       primaryKey: input.primaryKey,
       columns: input.columns.map((column) => column.name),
       newestBy: input.newestBy,
-      allKeysNew: counted.matched === 0,
-    });
+    };
+    const { matched, ...result } = await countChanges(session, dialect, input, spec);
+    const statements = dialect.merge({ ...spec, allKeysNew: matched === 0 });
     for (const sql of statements) await session.execute(sql);
     if (afterMerge) await afterMerge(session);
     return result;
@@ -140,7 +150,7 @@ export async function upsertBatch(
       if (session.insertRows && (await allKeysNewAndDistinct(session, dialect, input))) {
         await session.insertRows(input.target, input.columns, input.rows);
         if (afterMerge) await afterMerge(session);
-        return { inserted: input.rows.length, updated: 0 };
+        return { inserted: input.rows.length, updated: 0, unchanged: 0 };
       }
       const staging = await session.writeStaging(input.target, input.columns, input.rows);
       return mergeIn(session, staging);

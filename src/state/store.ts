@@ -212,16 +212,16 @@ export class StateStore {
       `SELECT ${this.list(RUN_COLUMNS)} FROM ${this.table('runs')} ` +
         `ORDER BY ${this.id('started_at')} DESC, ${this.id('load_id')} DESC LIMIT ${limit}`,
     );
-    return rows.map((row) => ({
-      loadId: text(row['load_id']),
-      startedAt: isoText(row['started_at']),
-      finishedAt: row['finished_at'] === null ? null : isoText(row['finished_at']),
-      status: text(row['status']) as RunStatus,
-      streams: parseStreams(row['streams']),
-      requests: Number(row['requests'] ?? 0),
-      tokens: Number(row['tokens'] ?? 0),
-      error: row['error'] === null || row['error'] === undefined ? null : String(row['error']),
-    }));
+    return rows.map(runRecord);
+  }
+
+  /** One run by its load id (`state show --run`), or undefined when the schema has no such run. */
+  async readRun(loadId: string): Promise<RunRecord | undefined> {
+    const [row] = await this.client.query(
+      `SELECT ${this.list(RUN_COLUMNS)} FROM ${this.table('runs')} WHERE ${this.id('load_id')} = ${this.p(1)}`,
+      [loadId],
+    );
+    return row === undefined ? undefined : runRecord(row);
   }
 
   // --- _loader_rejects (src/state/rejects.ts) ---
@@ -308,4 +308,17 @@ function parseStreams(value: unknown): RunStreamStats[] {
   if (value === null || value === undefined) return [];
   const parsed: unknown = typeof value === 'string' ? JSON.parse(value) : value;
   return Array.isArray(parsed) ? (parsed as RunStreamStats[]) : [];
+}
+
+function runRecord(row: Record<string, unknown>): RunRecord {
+  return {
+    loadId: text(row['load_id']),
+    startedAt: isoText(row['started_at']),
+    finishedAt: row['finished_at'] === null ? null : isoText(row['finished_at']),
+    status: text(row['status']) as RunStatus,
+    streams: parseStreams(row['streams']),
+    requests: Number(row['requests'] ?? 0),
+    tokens: Number(row['tokens'] ?? 0),
+    error: row['error'] === null || row['error'] === undefined ? null : String(row['error']),
+  };
 }

@@ -7,7 +7,11 @@ export type PersistedColumnMapping = ColumnMapping;
 
 export type RunStatus = 'running' | 'succeeded' | 'failed' | 'interrupted' | 'budget_exhausted';
 
-/** A stream's figures in a run; extra properties are stored too (the column is JSON). */
+/**
+ * A stream's figures in a run, as `_loader_runs.streams` holds them (a JSON array of the run's
+ * StreamStats). The optional ones are absent from runs recorded by older versions: `unchanged`
+ * came with the count of unchanged rows; before it, `updated` also counted re-read rows.
+ */
 export interface RunStreamStats {
   readonly stream: string;
   readonly inserted: number;
@@ -15,6 +19,13 @@ export interface RunStreamStats {
   readonly requests: number;
   readonly tokens: number;
   readonly seconds: number;
+  readonly table?: string;
+  readonly status?: string;
+  readonly records?: number;
+  readonly pages?: number;
+  readonly unchanged?: number;
+  readonly deleted?: number;
+  readonly columnsAdded?: number;
 }
 
 /** How a run ended, as `finishRun` records it. `RunSummary` (src/load/summary.ts) fits. */

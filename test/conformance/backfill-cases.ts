@@ -72,8 +72,8 @@ export function backfillCases(ctx: ConformanceContext): void {
       await setUp();
       const text = 'tab\there, new\nline, back\\slash, «ünïcödé» 🚀, \\N, "quoted"';
       const rows = Array.from({ length: 3000 }, (_, i) => ({ id: i + 1, title: i === 7 ? text : `deal ${i + 1}`, update_time: '2024-01-01T00:00:00Z' }));
-      expect(await upsert(rows.slice(0, 2500))).toEqual({ inserted: 2500, updated: 0 });
-      expect(await upsert(rows.slice(2500))).toEqual({ inserted: 500, updated: 0 });
+      expect(await upsert(rows.slice(0, 2500))).toEqual({ inserted: 2500, updated: 0, unchanged: 0 });
+      expect(await upsert(rows.slice(2500))).toEqual({ inserted: 500, updated: 0, unchanged: 0 });
       expectPaths(2, 0);
       expect(await countRows(ctx.client, deals)).toBe(3000);
       const all = await contents();
@@ -108,7 +108,7 @@ export function backfillCases(ctx: ConformanceContext): void {
         { id: 2, title: 'only', update_time: '2024-01-01T00:00:00Z' },
         { id: 1, title: 'new', update_time: '2024-01-02T00:00:00Z' },
       ]);
-      expect(result).toEqual({ inserted: 2, updated: 0 });
+      expect(result).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
       expectPaths(0, 1);
       expect(await contents()).toEqual([
         { id: 1, title: 'new', update_time: '2024-01-02T00:00:00Z', note: null },
@@ -123,7 +123,7 @@ export function backfillCases(ctx: ConformanceContext): void {
           { id: 5, title: 'number', update_time: '2024-01-02T00:00:00Z' },
           { id: '5', title: 'text, older', update_time: '2024-01-01T00:00:00Z' },
         ]),
-      ).toEqual({ inserted: 1, updated: 0 });
+      ).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
       expectPaths(0, 1);
       expect(await contents()).toEqual([{ id: 5, title: 'number', update_time: '2024-01-02T00:00:00Z', note: null }]);
     });
@@ -137,7 +137,7 @@ export function backfillCases(ctx: ConformanceContext): void {
         { id: 1, title: 'stale', update_time: '2024-01-04T00:00:00Z' },
         { id: 3, title: 'new', update_time: '2024-01-01T00:00:00Z' },
       ]);
-      expect(result).toEqual({ inserted: 2, updated: 0 });
+      expect(result).toEqual({ inserted: 2, updated: 0, unchanged: 1 });
       expectPaths(1, 1);
       expect(await contents()).toEqual([
         { id: 1, title: 'current', update_time: '2024-01-05T00:00:00Z', note: 'kept' },

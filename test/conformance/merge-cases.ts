@@ -28,13 +28,13 @@ export function mergeCases(ctx: ConformanceContext): void {
           { id: 1, title: 'a', update_time: '2024-01-01T00:00:00Z' },
           { id: 2, title: 'b', update_time: '2024-01-01T00:00:00Z' },
         ]),
-      ).toEqual({ inserted: 2, updated: 0 });
+      ).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
       expect(
         await upsert([
           { id: 2, title: 'b2', update_time: '2024-01-02T00:00:00Z' },
           { id: 3, title: 'c', update_time: '2024-01-02T00:00:00Z' },
         ]),
-      ).toEqual({ inserted: 1, updated: 1 });
+      ).toEqual({ inserted: 1, updated: 1, unchanged: 0 });
       expect(await contents()).toEqual([
         { id: 1, title: 'a', update_time: '2024-01-01T00:00:00Z' },
         { id: 2, title: 'b2', update_time: '2024-01-02T00:00:00Z' },
@@ -68,7 +68,7 @@ export function mergeCases(ctx: ConformanceContext): void {
         ],
         [...COLUMNS, ...added],
       );
-      expect(result).toEqual({ inserted: 1, updated: 1 });
+      expect(result).toEqual({ inserted: 1, updated: 1, unchanged: 0 });
       expect(await contents()).toEqual([
         { id: 1, title: 'a', update_time: '2024-01-02T00:00:00Z', value: '99.5', labels: ['x'] },
         { id: 2, title: 'b', update_time: '2024-01-02T00:00:00Z', value: '1', labels: ['y', 'z'] },
@@ -93,7 +93,7 @@ export function mergeCases(ctx: ConformanceContext): void {
           { id: 1, title: 'older but later', update_time: '2024-01-01T00:00:00Z' },
           { id: 1, title: 'last', update_time: '2024-01-01T00:00:00Z' },
         ]),
-      ).toEqual({ inserted: 0, updated: 1 });
+      ).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
       expect(await contents()).toEqual([{ id: 1, title: 'last', update_time: '2024-01-01T00:00:00Z' }]);
     });
 
@@ -106,8 +106,8 @@ export function mergeCases(ctx: ConformanceContext): void {
       ];
       await createTable(ctx.client, target, columns, ['deal_id', 'product_id']);
       const put = (rows: Row[]) => upsertBatch(ctx.client, { target, columns, rows, primaryKey: ['deal_id', 'product_id'] });
-      expect(await put([{ deal_id: 1, product_id: 1, qty: 1 }, { deal_id: 1, product_id: 2, qty: 2 }])).toEqual({ inserted: 2, updated: 0 });
-      expect(await put([{ deal_id: 1, product_id: 2, qty: 5 }, { deal_id: 2, product_id: 1, qty: 7 }])).toEqual({ inserted: 1, updated: 1 });
+      expect(await put([{ deal_id: 1, product_id: 1, qty: 1 }, { deal_id: 1, product_id: 2, qty: 2 }])).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+      expect(await put([{ deal_id: 1, product_id: 2, qty: 5 }, { deal_id: 2, product_id: 1, qty: 7 }])).toEqual({ inserted: 1, updated: 1, unchanged: 0 });
       expect(await readAll(ctx.client, target, ['deal_id', 'product_id'])).toEqual([
         { deal_id: 1, product_id: 1, qty: 1 },
         { deal_id: 1, product_id: 2, qty: 5 },
@@ -133,7 +133,7 @@ export function mergeCases(ctx: ConformanceContext): void {
         { id: 3, title: 'dated', update_time: '2024-01-01T00:00:00Z' },
         { id: 3, title: 'undated loses', update_time: null },
       ]);
-      expect(result).toEqual({ inserted: 3, updated: 0 });
+      expect(result).toEqual({ inserted: 3, updated: 0, unchanged: 0 });
       expect(await contents()).toEqual([
         { id: 1, title: 'newest', update_time: '2024-01-03T00:00:00Z' },
         { id: 2, title: 'tie, staged last', update_time: '2024-01-02T00:00:00Z' },
@@ -144,11 +144,11 @@ export function mergeCases(ctx: ConformanceContext): void {
     it('keeps the last staged row on a tie in a large batch (across any internal chunking)', async () => {
       await setUp();
       const rows = Array.from({ length: 5000 }, (_, i) => ({ id: 1, title: `copy ${i}`, update_time: '2024-01-01T00:00:00Z' }));
-      expect(await upsert(rows)).toEqual({ inserted: 1, updated: 0 });
+      expect(await upsert(rows)).toEqual({ inserted: 1, updated: 0, unchanged: 0 });
       expect(await contents()).toEqual([{ id: 1, title: 'copy 4999', update_time: '2024-01-01T00:00:00Z' }]);
     });
 
-    it('never lets an older row overwrite a newer one; equal times do replace, uncounted', async () => {
+    it('never lets an older row overwrite a newer one; equal times do replace, counted only when values change', async () => {
       await setUp();
       await upsert([
         { id: 1, title: 'current', update_time: '2024-01-05T00:00:00Z' },
@@ -160,14 +160,15 @@ export function mergeCases(ctx: ConformanceContext): void {
         { id: 2, title: 'same second', update_time: '2024-01-05T00:00:00Z' },
         { id: 3, title: 'dated now', update_time: '2024-01-01T00:00:00Z' },
       ]);
-      // id 2 is replaced (same second) but is the same version: only id 3 counts as updated.
-      expect(result).toEqual({ inserted: 0, updated: 1 });
+      // id 1 is older than the stored row: refused, unchanged. id 2 is the same second with another
+      // title (an edit within the second): replaced and counted. id 3 replaces an undated row.
+      expect(result).toEqual({ inserted: 0, updated: 2, unchanged: 1 });
       expect(await contents()).toEqual([
         { id: 1, title: 'current', update_time: '2024-01-05T00:00:00Z' },
         { id: 2, title: 'same second', update_time: '2024-01-05T00:00:00Z' },
         { id: 3, title: 'dated now', update_time: '2024-01-01T00:00:00Z' },
       ]);
-      expect(await upsert([{ id: 1, title: 'undated', update_time: null }])).toEqual({ inserted: 0, updated: 0 });
+      expect(await upsert([{ id: 1, title: 'undated', update_time: null }])).toEqual({ inserted: 0, updated: 0, unchanged: 1 });
       expect((await contents())[0]).toEqual({ id: 1, title: 'current', update_time: '2024-01-05T00:00:00Z' });
     });
 
@@ -179,9 +180,45 @@ export function mergeCases(ctx: ConformanceContext): void {
       ];
       await upsert(rows);
       const before = await contents();
-      expect(await upsert(rows)).toEqual({ inserted: 0, updated: 0 });
+      expect(await upsert(rows)).toEqual({ inserted: 0, updated: 0, unchanged: 2 });
       expect(await contents()).toEqual(before);
       expect(await countRows(ctx.client, deals)).toBe(2);
+    });
+
+    it('counts by values, not versions: without newestBy, and whatever _loaded_at and _load_id say', async () => {
+      const target = { schema: ctx.schema('pipedrive'), name: 'stages' };
+      const columns: ColumnSpec[] = [
+        { name: 'id', type: 'bigint' },
+        { name: 'name', type: 'string' },
+        { name: 'probability', type: 'double' },
+        { name: 'labels', type: 'string_list' },
+        { name: 'options', type: 'json' },
+        { name: '_loaded_at', type: 'timestamp' },
+        { name: '_load_id', type: 'string' },
+        { name: '_deleted_at', type: 'timestamp' },
+      ];
+      await createTable(ctx.client, target, columns);
+      const put = (rows: Row[]) => upsertBatch(ctx.client, { target, columns, rows, primaryKey: ['id'] });
+      const run = (loadId: string, probability: number, labels: string[], deletedAt: string | null = null): Row[] =>
+        [1, 2, 3].map((id) => ({
+          id,
+          name: id === 3 ? null : `stage ${id}`,
+          probability: id === 1 ? probability : 0.5,
+          labels: id === 2 ? labels : null,
+          options: id === 2 ? '{"a":[1,2],"b":"ü"}' : null,
+          _loaded_at: `2024-01-0${loadId}T00:00:00Z`,
+          _load_id: `load ${loadId}`,
+          _deleted_at: id === 3 ? deletedAt : null,
+        }));
+      expect(await put(run('1', 0.25, ['x']))).toEqual({ inserted: 3, updated: 0, unchanged: 0 });
+      // A later run reads the same values: only the bookkeeping columns differ.
+      expect(await put(run('2', 0.25, ['x']))).toEqual({ inserted: 0, updated: 0, unchanged: 3 });
+      // A double, a list element and a revived/deleted mark are each a change of values.
+      expect(await put(run('3', 0.75, ['x']))).toEqual({ inserted: 0, updated: 1, unchanged: 2 });
+      expect(await put(run('4', 0.75, ['x', 'y']))).toEqual({ inserted: 0, updated: 1, unchanged: 2 });
+      expect(await put(run('5', 0.75, ['x', 'y'], '2024-01-05T00:00:00Z'))).toEqual({ inserted: 0, updated: 1, unchanged: 2 });
+      // The bookkeeping columns are still rewritten on unchanged rows (README.md#counts).
+      expect((await readAll(ctx.client, target)).map((row) => row['_load_id'])).toEqual(['load 5', 'load 5', 'load 5']);
     });
   });
 }

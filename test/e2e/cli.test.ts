@@ -102,7 +102,7 @@ describe('load and plan', () => {
       expect(line).toHaveProperty('event');
     }
     const deals = lines.find((l) => l.event === 'stream_finished' && l.stream === 'deals');
-    expect(deals).toMatchObject({ level: 'info', rows: expect.any(Number), requests: 1, tokens: 10 });
+    expect(deals).toMatchObject({ level: 'info', records: expect.any(Number), requests: 1, tokens: 10 });
     expect(deals).toHaveProperty('load_id');
     expect(deals).toHaveProperty('duration');
     expect(lines.at(-1)).toMatchObject({ event: 'run_finished', status: 'succeeded' });

@@ -156,8 +156,10 @@ describe('BigQuery adapter against a fake REST API', () => {
       { name: 'value', type: 'decimal' },
     ];
     fake.onQuery = (sql) => {
-      if (sql.includes('AS `matched`')) return { schema: { fields: [{ name: 'matched', type: 'INTEGER' }, { name: 'updated', type: 'INTEGER' }] }, rows: [{ f: [{ v: '1' }, { v: '1' }] }] };
-      if (sql.includes('AS `keys`')) return { schema: { fields: [{ name: 'keys', type: 'INTEGER' }] }, rows: [{ f: [{ v: '2' }] }] };
+      if (sql.includes('AS `matched`')) {
+        const fields = ['keys', 'matched', 'updated'].map((name) => ({ name, type: 'INTEGER' }));
+        return { schema: { fields }, rows: [{ f: [{ v: '2' }, { v: '1' }, { v: '1' }] }] };
+      }
       return {};
     };
     const deals = { schema: 'pipedrive', name: 'deals' };
@@ -175,7 +177,14 @@ describe('BigQuery adapter against a fake REST API', () => {
       },
       (session) => session.execute('DELETE FROM `test-proj`.`pipedrive`.`_loader_state` WHERE `stream` = ?', ['deals']),
     );
-    expect(result).toEqual({ inserted: 1, updated: 1 });
+    expect(result).toEqual({ inserted: 1, updated: 1, unchanged: 0 });
+    // One count query; JSON and ARRAY values compared as JSON text (BigQuery compares neither directly).
+    const counts = fake.queryJobs().filter((job) => job.sql.includes('AS `matched`'));
+    expect(counts).toHaveLength(1);
+    const countSql = counts[0]?.sql ?? '';
+    expect(countSql).toContain('TO_JSON_STRING(s.`labels`) IS DISTINCT FROM TO_JSON_STRING(t.`labels`)');
+    expect(countSql).toContain('TO_JSON_STRING(s.`extra`) IS DISTINCT FROM TO_JSON_STRING(t.`extra`)');
+    expect(countSql).toContain('s.`title` IS DISTINCT FROM t.`title`');
 
     // The staging table: created with a schema and an expiry, then filled by one load job.
     const created = fake.requests.find((r) => r.method === 'POST' && r.path.endsWith('/datasets/pipedrive/tables'));
@@ -219,8 +228,7 @@ describe('BigQuery adapter against a fake REST API', () => {
     const session = (config: Record<string, unknown>) => (config['connectionProperties'] as { key: string; value: string }[] | undefined)?.[0];
     const prefixes = [
       'BEGIN TRANSACTION',
-      'SELECT COUNT(*) AS `matched`, SUM(CASE WHEN',
-      'SELECT COUNT(*) AS `keys` FROM (SELECT `id`',
+      'SELECT COUNT(*) AS `keys`, COUNT(t.`id`) AS `matched`, SUM(CASE WHEN',
       'MERGE `test-proj`.`pipedrive`.`deals` AS t',
       'DELETE FROM `test-proj`.`pipedrive`.`_loader_state`',
       'COMMIT TRANSACTION',
@@ -230,10 +238,10 @@ describe('BigQuery adapter against a fake REST API', () => {
     expect(jobs.map((job, index) => (job.sql.startsWith(prefixes[index] ?? '\u0000') ? prefixes[index] : job.sql))).toEqual(prefixes);
     expect(jobs[0]?.config['createSession']).toBe(true);
     expect(session(jobs[0]?.config ?? {})).toBeUndefined();
-    for (const job of jobs.slice(1, 7)) expect(session(job.config)).toEqual({ key: 'session_id', value: 'fake-session-1' });
-    expect(session(jobs[7]?.config ?? {})).toBeUndefined();
-    expect(jobs[4]?.config['queryParameters']).toEqual([{ parameterType: { type: 'STRING' }, parameterValue: { value: 'deals' } }]);
-    expect(jobs[3]?.sql).toContain('WHEN MATCHED AND (t.`update_time` IS NULL OR s.`update_time` >= t.`update_time`) THEN');
+    for (const job of jobs.slice(1, 6)) expect(session(job.config)).toEqual({ key: 'session_id', value: 'fake-session-1' });
+    expect(session(jobs[6]?.config ?? {})).toBeUndefined();
+    expect(jobs[3]?.config['queryParameters']).toEqual([{ parameterType: { type: 'STRING' }, parameterValue: { value: 'deals' } }]);
+    expect(jobs[2]?.sql).toContain('WHEN MATCHED AND (t.`update_time` IS NULL OR s.`update_time` >= t.`update_time`) THEN');
     for (const job of jobs) expect(job.job).toMatchObject({ jobReference: { location: 'EU' } });
   });
 

@@ -54,11 +54,13 @@ describe('backfill COPY on PostgreSQL', () => {
     expect(await upsertBatch(pg.client, { target: table, columns: COLUMNS, rows: ids.map((id) => wide(id, 1)), primaryKey: ['id'] })).toEqual({
       inserted: 5000,
       updated: 0,
+      unchanged: 0,
     });
     expect(await pg.client.query('SELECT * FROM backfill.wide ORDER BY id')).toEqual(ids.map((id) => wide(id, 1)));
     expect(await upsertBatch(pg.client, { target: table, columns: COLUMNS, rows: ids.map((id) => wide(id, 2)), primaryKey: ['id'] })).toEqual({
       inserted: 0,
       updated: 5000,
+      unchanged: 0,
     });
     expect(await pg.client.query('SELECT * FROM backfill.wide ORDER BY id')).toEqual(ids.map((id) => wide(id, 2)));
   });

@@ -43,7 +43,7 @@ describe('COPY escaping on PostgreSQL', () => {
     for (const sql of pg.client.dialect.createSchema(table.schema)) await pg.client.execute(sql);
     for (const sql of pg.client.dialect.createTable(table, { name: table.name, columns: COLUMNS, primaryKey: ['id'] })) await pg.client.execute(sql);
     const rows: Row[] = NASTY.map((text, id) => ({ id, text, list: [text, text], doc: JSON.stringify({ text }) }));
-    expect(await upsertBatch(pg.client, { target: table, columns: COLUMNS, rows, primaryKey: ['id'] })).toEqual({ inserted: NASTY.length, updated: 0 });
+    expect(await upsertBatch(pg.client, { target: table, columns: COLUMNS, rows, primaryKey: ['id'] })).toEqual({ inserted: NASTY.length, updated: 0, unchanged: 0 });
     // Read back over a plain pg connection, independent of the adapter's own result parsing.
     const back = await pg.db.sql<{ id: number; text: string; list: string[]; doc: { text: string } }>(
       'SELECT id, text, list, doc FROM escaping.nasty ORDER BY id',

@@ -333,11 +333,9 @@ describe('staging and merging', () => {
     // One staged key exists in the target (so the batch is merged, not inserted).
     fake.configure({
       respond: (sql) =>
-        sql.startsWith('SELECT COUNT(*) AS "matched"')
-          ? { columns: [{ name: 'matched', type: 'fixed' }, { name: 'updated', type: 'fixed' }], rows: [['1', '1']] }
-          : sql.startsWith('SELECT COUNT(*) AS "keys"')
-            ? { columns: [{ name: 'keys', type: 'fixed' }], rows: [['1']] }
-            : undefined,
+        sql.startsWith('SELECT COUNT(*) AS "keys"')
+          ? { columns: ['keys', 'matched', 'updated'].map((name) => ({ name, type: 'fixed' })), rows: [['1', '1', '1']] }
+          : undefined,
     });
     const store = new StateStore(client, 'pipedrive');
     const result = await upsertBatch(
@@ -346,13 +344,12 @@ describe('staging and merging', () => {
       (session) => store.saveBookmark(session, 'deals', '2024-01-01T00:00:00Z', 'load-1', new Date('2024-01-02T00:00:00Z')),
     );
     await client.close();
-    expect(result).toEqual({ inserted: 0, updated: 1 });
+    expect(result).toEqual({ inserted: 0, updated: 1, unchanged: 0 });
     const kinds = statementsAfterOpen().map((sql) => sql.split(/\s+/).slice(0, 2).join(' '));
     expect(kinds).toEqual([
       'CREATE OR',
       'INSERT INTO',
       'BEGIN',
-      'SELECT COUNT(*)',
       'SELECT COUNT(*)',
       'MERGE INTO',
       'DELETE FROM',

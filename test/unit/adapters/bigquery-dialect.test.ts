@@ -162,6 +162,23 @@ describe('BigQuery dialect', () => {
     `);
   });
 
+  it('renders, for the count before the merge, exactly the rows the merge writes', () => {
+    const spec = mergeSpec({ newestBy: 'update_time' });
+    expect(parses(p.deduplicatedStaging(spec))).toMatchInlineSnapshot(`
+      "SELECT \`id\`, \`title\`, \`update_time\` FROM \`my-proj\`.\`pipedrive\`.\`_loader_staging_deals_ab12cd34_1\`
+      WHERE TRUE
+      QUALIFY ROW_NUMBER() OVER (PARTITION BY \`id\` ORDER BY \`update_time\` DESC, \`_loader_staging_row\` DESC) = 1"
+    `);
+    expect(p.merge(spec)[0]).toContain(p.deduplicatedStaging(spec));
+    expect(p.merge(mergeSpec({ allKeysNew: true }))[0]).toContain(p.deduplicatedStaging(mergeSpec()));
+  });
+
+  it('compares JSON and ARRAY values as JSON text, other types directly', () => {
+    expect(p.valuesDiffer('s.`a`', 't.`a`', 'json')).toMatchInlineSnapshot(`"TO_JSON_STRING(s.\`a\`) IS DISTINCT FROM TO_JSON_STRING(t.\`a\`)"`);
+    expect(p.valuesDiffer('s.`a`', 't.`a`', 'string_list')).toMatchInlineSnapshot(`"TO_JSON_STRING(s.\`a\`) IS DISTINCT FROM TO_JSON_STRING(t.\`a\`)"`);
+    expect(p.valuesDiffer('s.`a`', 't.`a`', 'double')).toMatchInlineSnapshot(`"s.\`a\` IS DISTINCT FROM t.\`a\`"`);
+  });
+
   it('merges without newestBy: the last staged row wins and matched rows are always replaced', () => {
     expect(all(d.merge(mergeSpec()))).toMatchInlineSnapshot(`
       "MERGE \`pipedrive\`.\`deals\` AS t

@@ -121,6 +121,16 @@ describe('Snowflake dialect', () => {
     expect(() => d.merge({ ...base, primaryKey: [] })).toThrow(/primary key/);
   });
 
+  it('renders, for the count before the merge, exactly the rows the merge writes', () => {
+    const spec = { target: deals, staging, primaryKey: ['id'], columns: ['id', 'title', 'update_time'], newestBy: 'update_time' };
+    expect(d.deduplicatedStaging(spec)).toMatchSnapshot('de-duplicated staging, newestBy');
+    for (const variant of [spec, { ...spec, newestBy: undefined }, { ...spec, allKeysNew: true }]) {
+      expect(d.merge(variant)[0]).toContain(d.deduplicatedStaging(variant));
+    }
+    // Snowflake compares VARIANT and ARRAY values with IS DISTINCT FROM: the generic form serves.
+    expect(d.valuesDiffer).toBeUndefined();
+  });
+
   it('merges with the guard: an older or undated row never overwrites a newer one', () => {
     const [mergeSql] = d.merge({ target: deals, staging, primaryKey: ['id'], columns: ['id', 'title', 'update_time'], newestBy: 'update_time' });
     expect(mergeSql).toContain('QUALIFY ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "update_time" DESC NULLS LAST, "_loader_staging_row" DESC) = 1');

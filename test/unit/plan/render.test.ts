@@ -23,6 +23,7 @@ function fakeDialect(multiColumnAlter: boolean): Dialect {
     createTable: (table: TableRef, spec: TableSpec) => [`CREATE TABLE ${qualify(table)} (${spec.columns.map(def).join(', ')})`],
     addColumns: (table, columns) => [`ALTER TABLE ${qualify(table)} ${columns.map((c) => `ADD COLUMN ${def(c)}`).join(', ')}`],
     merge: () => [],
+    deduplicatedStaging: () => '',
   };
 }
 

@@ -21,9 +21,47 @@ export const GENERATED_PREFIXES = ["Custom field '", "Pipedrive field '", "Piped
 export const SYSTEM_COLUMN_DESCRIPTIONS: Readonly<Record<string, string>> = {
   _loaded_at: 'When pipedrive-loader last wrote this row (UTC). Moves on every run; used for source freshness.',
   _load_id: 'The load (run) that last wrote this row; matches load_id in the loader state.',
-  _deleted_at:
-    'When Pipedrive marked the record deleted (its update time), or null. Deleted records are kept, never removed.',
 };
+
+/** What earlier versions wrote for `_deleted_at` (whatever the table): regenerating replaces it. */
+const FORMER_DELETED_AT_DESCRIPTIONS: readonly string[] = [
+  'When Pipedrive marked the record deleted (its update time), or null. Deleted records are kept, never removed.',
+];
+
+const DELETED_AT_PREFIX = 'When the loader found ';
+const KEPT = ' Rows are kept, never removed.';
+
+/**
+ * `_deleted_at` of one table: how deletes are detected for it (src/load/deletes.ts), which
+ * differs by how its streams read (README.md#deletes). Every text starts with DELETED_AT_PREFIX
+ * or names Pipedrive's own delete flag first, and is recognised by isGeneratedDescription.
+ */
+export function deletedAtDescription(table: string): string {
+  if (/^[a-z]+_fields$/.test(table)) {
+    return `${DELETED_AT_PREFIX}that Pipedrive no longer lists this field (deleted in Pipedrive), or null. Checked on every run, at no extra cost: field definitions are read in full.${KEPT}`;
+  }
+  const streams = STREAMS.filter((stream) => stream.table === table && !stream.describes);
+  if (streams.length === 0) return `${DELETED_AT_PREFIX}the record deleted, or null; this table is not in this version's catalog, so how is not known.${KEPT}`;
+  if (streams.some((stream) => stream.children)) {
+    const parent = streams.find((stream) => stream.children)?.children?.parentTable ?? 'parent';
+    return (
+      `${DELETED_AT_PREFIX}this row gone from its ${parent.replace(/s$/, '')} (UTC), or null. Checked whenever the ${parent.replace(/s$/, '')} changes: ` +
+      `its rows are then read whole, and those not returned are marked in the same transaction.${KEPT}`
+    );
+  }
+  if (streams.every((stream) => stream.replication === 'full')) {
+    return (
+      `${DELETED_AT_PREFIX}that Pipedrive no longer lists this record (UTC: the start of that run), or null. Checked on every run, ` +
+      `at no extra cost: the table is read in full. A record the token's user can no longer see looks the same.${KEPT}`
+    );
+  }
+  const scan =
+    `${DELETED_AT_PREFIX}that Pipedrive no longer lists this record (UTC: the start of that run; deleted, merged into another, ` +
+    'or no longer visible to the token\'s user), or null. Noticed on a first or --full-refresh read, otherwise by a key scan on the ' +
+    '--reconcile-deletes cadence (daily by default; not at all with never), so a delete can take a day to show.';
+  if (table === 'deals') return `Deals Pipedrive reports deleted (status deleted) carry their update time. ${scan}${KEPT}`;
+  return `${scan}${KEPT}`;
+}
 
 const ENTITY_TABLE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   deals: 'Pipedrive deals: open, won, lost, deleted and archived (is_archived), one row per id.',
@@ -86,6 +124,7 @@ const COMMON_COLUMN_DESCRIPTIONS: Readonly<Record<string, string>> = {
 
 const STATIC_DESCRIPTIONS: ReadonlySet<string> = new Set([
   ...Object.values(SYSTEM_COLUMN_DESCRIPTIONS),
+  ...FORMER_DELETED_AT_DESCRIPTIONS,
   ...Object.values(ENTITY_TABLE_DESCRIPTIONS),
   ...Object.values(COMMON_COLUMN_DESCRIPTIONS),
 ]);
@@ -191,6 +230,7 @@ export function isGeneratedDescription(text: string): boolean {
   const unwrapped = text.replace(/^\{% raw %\}/, '');
   if (GENERATED_PREFIXES.some((prefix) => unwrapped.startsWith(prefix))) return true;
   if (STATIC_DESCRIPTIONS.has(text)) return true;
+  if ((text.startsWith(DELETED_AT_PREFIX) || text.startsWith('Deals Pipedrive reports deleted')) && text.endsWith(KEPT)) return true;
   return (
     /^Built-in Pipedrive field [a-z0-9_]+ \(its API name\)\.$/.test(text) ||
     /^Table [a-z0-9_]+ of the Pipedrive schema\.$/.test(text) ||

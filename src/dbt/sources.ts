@@ -11,7 +11,8 @@
  *   `freshness: null`, because dbt's freshness query would fail on it.
  * - Every column with a description (descriptions.ts): custom fields with their Pipedrive name and
  *   type, enum and set fields with their options; built-ins from Pipedrive's own field definitions
- *   or a short fixed text; the system columns explained.
+ *   or a short fixed text; the system columns explained, `_deleted_at` per table: how that
+ *   table's deletes are detected (a full read every run, a key scan on the cadence, per parent).
  * - `unique` and `not_null` on a single-column primary key, under `data_tests` (dbt ≥ 1.8; pass
  *   `testsKey: 'tests'` for older dbt). A composite key gets `not_null` on each column only: its
  *   uniqueness is a property of the combination, which core dbt cannot test on a column.
@@ -32,6 +33,7 @@ import { SYSTEM_COLUMNS, type ColumnSpec } from '../schema/types.js';
 import {
   builtinColumnDescription,
   customColumnDescription,
+  deletedAtDescription,
   escapeJinja,
   isGeneratedDescription,
   otherColumnDescription,
@@ -118,6 +120,7 @@ interface TableContext {
 }
 
 function describeColumn(column: string, context: TableContext): string {
+  if (column === '_deleted_at') return deletedAtDescription(context.table);
   const system = SYSTEM_COLUMN_DESCRIPTIONS[column];
   if (system) return system;
   const mapping = context.mappingsByColumn.get(column);

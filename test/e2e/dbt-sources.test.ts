@@ -143,6 +143,22 @@ describe('dbt-sources', () => {
     }
   });
 
+  it('says per table how its deletes are detected in _deleted_at', async () => {
+    const source = sourceOf(readFileSync(join(dir, OUT), 'utf8'));
+    const deletedAt = (table: string): string => column(source, table, '_deleted_at').description;
+    // Full streams: every run, for free.
+    expect(deletedAt('stages')).toMatch(/^When the loader found that Pipedrive no longer lists this record .*Checked on every run, at no extra cost/);
+    expect(deletedAt('deal_fields')).toMatch(/no longer lists this field .*Checked on every run/);
+    // Incremental and newest-first tables: a key scan on the cadence.
+    for (const table of ['persons', 'products', 'leads']) expect(deletedAt(table), table).toMatch(/key scan on the --reconcile-deletes cadence/);
+    expect(deletedAt('persons')).not.toMatch(/every run/);
+    // Deals also carry Pipedrive's own delete; deal products are checked per re-read deal.
+    expect(deletedAt('deals')).toMatch(/^Deals Pipedrive reports deleted \(status deleted\) carry their update time\. .*key scan/);
+    expect(deletedAt('deal_products')).toMatch(/gone from its deal .*Checked whenever the deal changes/);
+    // The one text all tables had before, which was wrong for all but deals, is gone.
+    for (const table of source.tables) expect(deletedAt(table.name)).not.toContain('When Pipedrive marked the record deleted');
+  });
+
   it('leaves an up-to-date file untouched', async () => {
     const before = statSync(join(dir, OUT)).mtimeMs;
     const content = readFileSync(join(dir, OUT), 'utf8');

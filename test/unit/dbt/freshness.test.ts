@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dbtDuration, freshnessFor, freshnessForSchedule } from '../../../src/dbt/freshness.js';
 import { STREAMS } from '../../../src/pipedrive/catalog.js';
-import { escapeJinja, isGeneratedDescription, tableDescription } from '../../../src/dbt/descriptions.js';
+import { deletedAtDescription, escapeJinja, isGeneratedDescription, tableDescription } from '../../../src/dbt/descriptions.js';
 import { parseSchedule } from '../../../src/ci/schedule.js';
 
 describe('freshnessFor', () => {
@@ -95,6 +95,19 @@ describe('descriptions', () => {
       expect(isGeneratedDescription(text), text).toBe(true);
     }
     expect(tableDescription('stages')).toMatch(/re-read in full on every run/);
+  });
+
+  it('describes _deleted_at for every catalog table by how its deletes are found, and recognises it as its own', () => {
+    const tables = new Set([...STREAMS.map((stream) => stream.table), 'custom_table']);
+    for (const table of tables) expect(isGeneratedDescription(deletedAtDescription(table)), table).toBe(true);
+    // What every table said before, wrong for all but deals: replaced on regeneration.
+    expect(isGeneratedDescription('When Pipedrive marked the record deleted (its update time), or null. Deleted records are kept, never removed.')).toBe(true);
+    expect(deletedAtDescription('pipelines')).toMatch(/Checked on every run, at no extra cost/);
+    expect(deletedAtDescription('goals')).toMatch(/Checked on every run/);
+    expect(deletedAtDescription('activities')).toMatch(/key scan on the --reconcile-deletes cadence/);
+    expect(deletedAtDescription('leads')).toMatch(/key scan/);
+    expect(deletedAtDescription('deal_products')).toMatch(/gone from its deal/);
+    expect(deletedAtDescription('note_fields')).toMatch(/no longer lists this field/);
   });
 
   it('names the table a field-definition table describes', () => {

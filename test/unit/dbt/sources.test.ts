@@ -122,7 +122,8 @@ describe('renderSourcesYaml', () => {
     expect(column(source, 'users', 'id').description).toBe('Pipedrive id (primary key).');
     expect(column(source, 'deals', '_loaded_at').description).toMatch(/last wrote this row.*freshness/);
     expect(column(source, 'deals', '_load_id').description).toMatch(/load \(run\)/);
-    expect(column(source, 'deals', '_deleted_at').description).toMatch(/marked the record deleted/);
+    expect(column(source, 'deals', '_deleted_at').description).toMatch(/^Deals Pipedrive reports deleted .*key scan/);
+    expect(column(source, 'users', '_deleted_at').description).toMatch(/Checked on every run, at no extra cost/);
   });
 
   it('tests unique and not_null on every primary key', () => {

@@ -81,7 +81,7 @@ export async function runLoadsEvery(args: LoadArgs & EveryArgs, reporter: Report
         reporter.log(levelOf(report), 'run_cycle', formatCycleLine(report, runDetails(summary, loadId)), {
           cycle: report.cycle,
           outcome: report.outcome,
-          rows,
+          records: rows,
           requests: summary?.requests,
           tokens: summary?.tokens,
           duration: (report.finishedAt - report.startedAt) / 1000,
@@ -94,7 +94,7 @@ export async function runLoadsEvery(args: LoadArgs & EveryArgs, reporter: Report
     return ExitCode.ok;
   } catch (error) {
     // The run's line already said what went wrong; only the exit code (and --debug's stack) remain.
-    if (args.debug && error instanceof Error && error.stack) reporter.text(error.stack);
+    if (args.debug && error instanceof Error && error.stack) reporter.debugStack(error.stack);
     return isLoaderError(error) ? error.exitCode : ExitCode.unexpected;
   }
 }

@@ -11,7 +11,7 @@ import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
 import { withCrashPoints } from '../load/crash-points.js';
 import { LoadPipeline } from '../load/pipeline.js';
 import { RECONCILE_MODES, type ReconcileMode } from '../load/deletes.js';
-import { formatSummary, type RunSummary } from '../load/summary.js';
+import { formatSummary, runTotals, type RunSummary } from '../load/summary.js';
 import { describeBudget, openDestination, openSource, resolveTargetFor, withCommonOptions, type CommonArgs } from './context.js';
 import type { Reporter } from './output.js';
 
@@ -125,8 +125,7 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
           `${summary.seconds.toFixed(1)}s`,
         {
           load_id: summary.loadId,
-          requests: summary.requests,
-          tokens: summary.tokens,
+          ...runTotals(summary),
           duration: Number(summary.seconds.toFixed(3)),
           status: summary.status,
         },

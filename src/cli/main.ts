@@ -41,7 +41,7 @@ export function reportFailure(reporter: Reporter, error: unknown, debug: boolean
   const exitCode = isLoaderError(error) ? error.exitCode : ExitCode.unexpected;
   const kind = isLoaderError(error) ? error.name : 'UnexpectedError';
   reporter.error('failed', message, { error: kind, exit_code: exitCode });
-  if (debug && error instanceof Error && error.stack) reporter.text(error.stack);
+  if (debug && error instanceof Error && error.stack) reporter.debugStack(error.stack);
   return exitCode;
 }
 

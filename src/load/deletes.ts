@@ -122,6 +122,7 @@ export async function scanAndMark(context: LoadContext, table: string, streams: 
           keys.push(record[keyField]);
           batch.add(withSystemColumns(context, model.shape(record)));
         }
+        context.reporter.progress(`${name}: ${keys.length.toLocaleString('en-US')} keys listed, ${stats.pages} pages`, { stream: name, records: keys.length });
         if (batch.isFull()) await flush();
         if (context.shouldStop()) {
           await flush();

@@ -15,7 +15,7 @@
  */
 import type { WarehouseClient } from '../../adapters/types.js';
 import { BudgetExhaustedError, isLoaderError, SourceTerminalError, SourceTransientError } from '../errors.js';
-import { STREAMS, type ChildRead, type MetadataEntity, type StreamDefinition } from '../pipedrive/catalog.js';
+import { fieldsStreamFor, STREAMS, type ChildRead, type MetadataEntity, type StreamDefinition } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
 import type { Reporter } from '../cli/output.js';
@@ -28,7 +28,7 @@ import { markMissing, reconciledKey, reconcileDue, scanAndMark, type ReconcileMo
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
 import { SerialQueue } from './serial.js';
 import { isAfterClock, isoSecondsOf } from '../state/bookmarks.js';
-import { loadStream, recentlyUnavailable, requirementOf, sourceClock, type StreamOutcome } from './stream-loader.js';
+import { finishStats, loadStream, recentlyUnavailable, requirementOf, sourceClock, type StreamOutcome } from './stream-loader.js';
 import { newStreamStats, type RunStatus, type RunSummary, type StreamStats } from './summary.js';
 
 /** Streams read at once by default: enough to overlap page latency, few enough to stay fair. */
@@ -161,6 +161,7 @@ export class LoadPipeline {
       const model = context.models.get(table);
       if (!model) continue;
       const stats = context.statsFor(table, table);
+      const started = Date.now();
       const rows = definitions.map((definition) => withSystemColumns(context, model.shape(definition as unknown as Record<string, unknown>)));
       stats.records = rows.length;
       stats.pages = 1;
@@ -168,6 +169,7 @@ export class LoadPipeline {
       // The metadata is always listed in full: fields deleted in Pipedrive are marked for free.
       stats.deleted += await markMissing(context, table, definitions.map((definition) => definition.field_code));
       stats.status = 'loaded';
+      finishStats(context, fieldsStreamFor(entity), stats, started); // its stream_finished line, like every stream's
     }
   }
 

@@ -154,6 +154,7 @@ export async function loadStream(
       reporter.progress(
         `${stream.name}: ${stats.records.toLocaleString('en-US')} records, ${stats.pages} pages, ` +
           `${Math.round(stats.records / Math.max(seconds, 0.001)).toLocaleString('en-US')} records/s`,
+        { stream: stream.name, ...streamCounts(stats), duration: Number(seconds.toFixed(3)) },
       );
       if (batch.isFull()) {
         await commits.settle(); // the previous batch is committed: at most one in flight

@@ -20,6 +20,7 @@ import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
 import { queryDuckDBFile } from '../helpers/duckdb-file.js';
+import { JSON_LOG_KEYS } from '../../src/cli/output.js';
 
 const SCHEMA = 'every_test';
 const BATCH = 500;
@@ -29,7 +30,7 @@ interface LogLine {
   readonly level: string;
   readonly event: string;
   readonly stream: string | null;
-  readonly rows: number | null;
+  readonly records: number | null;
   readonly requests: number | null;
   readonly tokens: number | null;
   readonly duration: number | null;
@@ -101,7 +102,7 @@ describe('load --every', () => {
     const lines = jsonLines(result.stdout);
     // Stable keys on every line.
     for (const line of lines) {
-      expect(Object.keys(line).slice(0, 9)).toEqual(['level', 'event', 'stream', 'rows', 'requests', 'tokens', 'duration', 'load_id', 'message']);
+      expect(Object.keys(line).slice(0, JSON_LOG_KEYS.length)).toEqual([...JSON_LOG_KEYS]);
     }
     // One line per run, and nothing else but the start, the stop request and the end.
     expect([...new Set(lines.map((line) => line.event))].sort()).toEqual(['every_started', 'every_stopped', 'run_cycle', 'stop_requested']);
@@ -113,7 +114,7 @@ describe('load --every', () => {
       expect(cycle.message).toMatch(/^run \d \(\d+s\): /);
     }
     const [first, second, stopped] = cycles;
-    expect(first?.rows).toBe(second?.rows);
+    expect(first?.records).toBe(second?.records);
     expect(first?.['next_run_in']).toEqual(expect.any(Number));
     expect(stopped?.['next_run_in']).toBeNull();
     expect(stopped?.message).toContain('stopped by signal after its current batch');

@@ -14,6 +14,7 @@ import { ABANDONED_RUN_ERROR } from '../../src/state/index.js';
 import { spawnCli, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../helpers/postgres.js';
 import { queryDuckDBFile } from '../helpers/duckdb-file.js';
+import { JSON_LOG_KEYS } from '../../src/cli/output.js';
 
 const INTEGRATION = 'State Test';
 const SCHEMA = 'state_test';
@@ -73,7 +74,7 @@ describe('state show', () => {
     expect(result.code).toBe(0);
     const lines = json(result);
     for (const line of lines) {
-      expect(Object.keys(line).slice(0, 9)).toEqual(['level', 'event', 'stream', 'rows', 'requests', 'tokens', 'duration', 'load_id', 'message']);
+      expect(Object.keys(line).slice(0, JSON_LOG_KEYS.length)).toEqual([...JSON_LOG_KEYS]);
     }
     const [deals] = await query(`SELECT bookmark, load_id FROM ${SCHEMA}._loader_state WHERE stream = 'deals'`);
     expect(lines.find((line) => line.event === 'state_bookmark' && line['stream'] === 'deals')).toMatchObject({
@@ -83,7 +84,7 @@ describe('state show', () => {
     });
     const runs = lines.filter((line) => line.event === 'state_run');
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'succeeded', rows: expect.any(Number), requests: expect.any(Number), tokens: expect.any(Number) });
+    expect(runs[0]).toMatchObject({ status: 'succeeded', records: expect.any(Number), requests: expect.any(Number), tokens: expect.any(Number) });
     const [columns] = await query(`SELECT count(*) AS n FROM ${SCHEMA}._loader_columns`);
     expect(lines.filter((line) => line.event === 'state_column')).toHaveLength(Number(columns?.['n']));
   });

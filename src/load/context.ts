@@ -142,7 +142,7 @@ export function commitBatch(
       context.reporter.warn(
         'values_rejected',
         `${stream?.name ?? table}: ${parts.filter(Boolean).join(', ')}; recorded in _loader_rejects (\`state show\` lists them).`,
-        { stream: stream?.name ?? table, rows: sorted.rejects.length },
+        { stream: stream?.name ?? table, rejects: sorted.rejects.length },
       );
     }
   });

@@ -64,7 +64,19 @@ export const V1_STREAMS: readonly StreamDefinition[] = [
     replication: 'full',
     pageSize: 50,
   },
-  // /goals/find lists active goals unless asked for inactive ones: two requests, one table.
-  setupList('goals', '/goals/find', { recordsAt: 'goals', params: { is_active: 'true' } }),
-  setupList('goals_inactive', '/goals/find', { table: 'goals', recordsAt: 'goals', params: { is_active: 'false' } }),
+  // /goals/find returns only the token user's own goals unless a parameter marked "everyone's
+  // goals will be returned" is given, and only active ones unless is_active=false. The fewest
+  // requests that list every goal: expected_outcome.tracking_metric, whose two values
+  // (quantity, sum) are the only ones a goal can have (POST /goals requires the expected
+  // outcome), × is_active true|false. assignee.type would need 3 × 2 requests, and type.name
+  // misses revenue_forecast goals, which are not among its values. Four streams, one table.
+  ...(['quantity', 'sum'] as const).flatMap((metric) =>
+    (['true', 'false'] as const).map((active) =>
+      setupList(`goals_${metric}${active === 'true' ? '' : '_inactive'}`, '/goals/find', {
+        table: 'goals',
+        recordsAt: 'goals',
+        params: { 'expected_outcome.tracking_metric': metric, is_active: active },
+      }),
+    ),
+  ),
 ];

@@ -5,6 +5,7 @@
  */
 import type { EntityGenerator, GenerationContext } from './generation-context.js';
 import { detailRng } from './generation-context.js';
+import { STAGES_PER_PIPELINE } from './generators-crm.js';
 import { setupCore } from './generators-other.js';
 import { isoDate, v1Timestamp } from './time.js';
 import { goalIdOf, millisOf, uuidOf } from './uuid-ids.js';
@@ -17,7 +18,7 @@ export const FIXED_COUNTS = {
   filters: 12,
   currencies: 9,
   activityTypes: ACTIVITY_TYPES.length + 1,
-  goals: 6,
+  goals: 16,
 } as const;
 
 export function leadLabelGenerator(ctx: GenerationContext): EntityGenerator {
@@ -112,8 +113,25 @@ export function activityTypeGenerator(ctx: GenerationContext): EntityGenerator {
   };
 }
 
-const GOAL_TYPES = ['deals_won', 'deals_progressed', 'activities_completed', 'activities_added', 'deals_started'] as const;
+/** `revenue_forecast` can be created but is not among `/goals/find`'s `type.name` values. */
+const GOAL_TYPES = ['deals_won', 'deals_progressed', 'activities_completed', 'activities_added', 'deals_started', 'revenue_forecast'] as const;
+/** Every kind of assignee the API allows (`POST /goals`): users, teams and the whole company. */
+const GOAL_ASSIGNEES = ['person', 'person', 'team', 'company'] as const;
 
+/** `type.params` as `POST /goals` describes them: stage only for deals_progressed, activity types for activity goals. */
+function goalParams(ctx: GenerationContext, type: (typeof GOAL_TYPES)[number], rng: ReturnType<typeof detailRng>): Record<string, unknown> {
+  const pipelines = Math.max(1, ctx.counts.pipelines);
+  if (type.startsWith('activities')) return { activity_type_id: [rng.int(1, FIXED_COUNTS.activityTypes)] };
+  const pipeline = rng.int(1, pipelines);
+  if (type === 'deals_progressed') return { pipeline_id: [pipeline], stage_id: (pipeline - 1) * STAGES_PER_PIPELINE + rng.int(1, STAGES_PER_PIPELINE) };
+  return { pipeline_id: [pipeline] };
+}
+
+/**
+ * Goals of several assignees, both tracking metrics, one in three inactive; the pattern is fixed
+ * (not drawn) so that tests can count what each `/goals/find` query must return. Person goals
+ * rotate over the users, so every token's user has some and most goals are someone else's.
+ */
 export function goalGenerator(ctx: GenerationContext): EntityGenerator {
   return {
     core: (id) => setupCore(ctx, 'goals', id).core,
@@ -121,16 +139,24 @@ export function goalGenerator(ctx: GenerationContext): EntityGenerator {
       const rng = detailRng(ctx, 'goals', id);
       const type = GOAL_TYPES[(id - 1) % GOAL_TYPES.length] ?? 'deals_won';
       const start = core.addTime + 365 * 86_400 * Math.floor((id - 1) / 2);
-      const company = rng.chance(0.5);
+      const assignee = GOAL_ASSIGNEES[(id - 1) % GOAL_ASSIGNEES.length] ?? 'person';
+      const users = Math.max(1, ctx.counts.users);
+      // The n-th person goal belongs to user n (mod the users): user 1 (the admin token's) has one.
+      const personIndex = 2 * Math.floor((id - 1) / GOAL_ASSIGNEES.length) + ((id - 1) % GOAL_ASSIGNEES.length);
+      const assigneeId = assignee === 'person' ? 1 + (personIndex % users) : assignee === 'team' ? 1 + (id % 3) : 1;
+      const sum = id % 2 === 0;
       return {
         id: goalIdOf(ctx.seed, id),
         owner_id: 1,
         title: `${type.replace('_', ' ')} goal ${id}`,
-        type: { name: type, params: { pipeline_id: type.startsWith('deals') ? [rng.int(1, Math.max(1, ctx.counts.pipelines))] : [] } },
-        assignee: { id: company ? 1 : rng.int(1, Math.max(1, ctx.counts.users)), type: company ? 'company' : 'person' },
+        type: { name: type, params: goalParams(ctx, type, rng) },
+        assignee: { id: assigneeId, type: assignee },
         interval: rng.pick(['weekly', 'monthly', 'quarterly', 'yearly']),
         duration: { start: isoDate(start), end: isoDate(start + 364 * 86_400) },
-        expected_outcome: { target: rng.int(5, 200), tracking_metric: rng.pick(['quantity', 'sum']) },
+        // `currency_id` only on sum goals, as `POST /goals` describes the expected outcome.
+        expected_outcome: sum
+          ? { target: rng.int(1_000, 200_000), tracking_metric: 'sum', currency_id: 1 + (id % FIXED_COUNTS.currencies) }
+          : { target: rng.int(5, 200), tracking_metric: 'quantity' },
         // One in three goals has ended: /goals/find lists those only with is_active=false.
         is_active: id % 3 !== 0,
         report_ids: [goalIdOf(ctx.seed, id + 1_000)],

@@ -73,3 +73,19 @@ export function cloudflareReply(status: number): Reply {
     `<p>Cloudflare Ray ID: 8c0ffee000000000</p></div></body></html>\n`;
   return { status, body, contentType: 'text/html; charset=UTF-8' };
 }
+
+/** A `true`/`false` query parameter; anything else is a 400, as the real API validates booleans. */
+export function booleanParam(query: URLSearchParams, name: string, fallback: boolean): boolean {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ApiError(400, `Parameter '${name}' must be true or false`);
+  return raw === 'true';
+}
+
+/** A parameter restricted to an enum; a value outside it is a 400. */
+export function oneOf(query: URLSearchParams, name: string, allowed: readonly string[]): string | undefined {
+  const raw = query.get(name);
+  if (raw === null || raw === '') return undefined;
+  if (!allowed.includes(raw)) throw new ApiError(400, `Parameter '${name}' must be one of ${allowed.join(', ')}`);
+  return raw;
+}

@@ -6,7 +6,7 @@
  * Default sizes, derived from `deals` (D): persons D/2, organizations D/5, activities 2·D,
  * products 50, users 10, pipelines 3 with 5 stages each (each at least 1); leads D/4, notes D,
  * files D/10, call logs D/5; with the Projects add-on, projects D/50 and tasks 4 per project.
- * Fixed: 4 lead labels, 10 lead sources, 12 filters, 9 currencies, 7 activity types, 6 goals.
+ * Fixed: 4 lead labels, 10 lead sources, 12 filters, 9 currencies, 7 activity types, 16 goals.
  */
 import { createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';

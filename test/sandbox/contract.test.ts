@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { startSandbox } from '../../src/sandbox/index.js';
 import type { Schema, Spec } from './openapi-schema.js';
-import { loadSpec, productItemSchema, propertiesOf, responseSchema } from './openapi-schema.js';
+import { EVERYONES_GOALS_PARAMS } from '../../src/sandbox/goals-find.js';
+import { collect } from './http.js';
+import { loadSpec, productItemSchema, propertiesOf, queryParameters, responseSchema } from './openapi-schema.js';
 
 const dir = process.env.PIPEDRIVE_OPENAPI_DIR;
 if (!dir) console.warn('contract.test.ts skipped: set PIPEDRIVE_OPENAPI_DIR to the folder holding v1.yml and v2.yml');
@@ -59,7 +61,10 @@ const V1_CASES: Case[] = [
   { version: 'v1', specPath: '/activityTypes', url: '/v1/activityTypes' },
   { version: 'v1', specPath: '/callLogs', url: '/v1/callLogs?limit=50' },
   { version: 'v1', specPath: '/goals/find', url: '/v1/goals/find' },
-  { version: 'v1', specPath: '/goals/find', url: '/v1/goals/find?is_active=false' },
+  // The loader's four requests (src/pipedrive/streams-v1.ts).
+  ...['quantity', 'sum'].flatMap((metric) =>
+    ['true', 'false'].map((active): Case => ({ version: 'v1', specPath: '/goals/find', url: `/v1/goals/find?expected_outcome.tracking_metric=${metric}&is_active=${active}` })),
+  ),
 ];
 
 /**
@@ -157,5 +162,51 @@ describe.skipIf(!dir)('OpenAPI contract (skipped unless PIPEDRIVE_OPENAPI_DIR is
     for (const testCase of [V2_CASES[0], V1_CASES[0], v1('/leads'), v1('/notes'), v1('/callLogs')] as Case[]) {
       expect(await check(testCase, sandbox.userToken)).toBeGreaterThan(0);
     }
+  });
+
+  describe('documented rules that change which records come back', () => {
+    const goalsFound = async (query: string, token = sandbox.adminToken): Promise<Record<string, unknown>[]> => {
+      const response = await fetch(`${sandbox.url}/v1/goals/find${query}`, { headers: { 'x-api-token': token } });
+      expect(response.status, query).toBe(200);
+      return ((await response.json()) as { data: { goals: Record<string, unknown>[] } }).data.goals;
+    };
+    const at = (goal: Record<string, unknown>, path: string): unknown =>
+      path.split('.').reduce<unknown>((value, part) => (value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined), goal);
+    const ids = (goals: readonly Record<string, unknown>[]): string[] => goals.map((g) => String(g.id)).sort();
+
+    it('goals/find: only your goals, active ones, unless a parameter the spec marks "everyone\'s goals" is given', async () => {
+      const parameters = queryParameters(specs.v1 as Spec, '/goals/find');
+      const everyone = parameters.filter((p) => /everyone's goals will be returned/i.test(p.description)).map((p) => p.name);
+      expect(everyone.sort()).toEqual([...EVERYONES_GOALS_PARAMS].sort());
+      expect(parameters.find((p) => p.name === 'is_active')?.schema.default).toBe(true);
+      expect(parameters.find((p) => p.name === 'assignee.id')?.description).toMatch(/only your goals will be returned/i);
+      const all = await collect(sandbox.records('goals'));
+      const mine = (goal: Record<string, unknown>): boolean => at(goal, 'assignee.type') === 'person' && at(goal, 'assignee.id') === 1;
+      expect(ids(await goalsFound(''))).toEqual(ids(all.filter((g) => g.is_active === true && mine(g))));
+      for (const name of everyone) {
+        // A value taken from somebody else's goal: the answer is every active goal that has it.
+        const other = all.find((g) => g.is_active === true && !mine(g) && at(g, name) !== undefined && at(g, name) !== null);
+        expect(other, name).toBeDefined();
+        const raw = at(other ?? {}, name);
+        const value = String(Array.isArray(raw) ? raw[0] : raw);
+        const has = (g: Record<string, unknown>): boolean => {
+          const field = at(g, name);
+          return Array.isArray(field) ? field.map(String).includes(value) : field !== undefined && field !== null && String(field) === value;
+        };
+        const expected = all.filter((g) => g.is_active === true && has(g));
+        expect({ name, goals: ids(await goalsFound(`?${name}=${encodeURIComponent(value)}`)) }).toEqual({ name, goals: ids(expected) });
+        expect(expected.some((g) => !mine(g)), name).toBe(true);
+      }
+    });
+
+    it("goals/find: the loader's four requests (tracking metric × is_active) return every goal", async () => {
+      const metric = queryParameters(specs.v1 as Spec, '/goals/find').find((p) => p.name === 'expected_outcome.tracking_metric');
+      expect(metric?.schema.enum).toEqual(['quantity', 'sum']);
+      const listed: Record<string, unknown>[] = [];
+      for (const value of metric?.schema.enum as string[]) {
+        for (const active of ['true', 'false']) listed.push(...(await goalsFound(`?expected_outcome.tracking_metric=${value}&is_active=${active}`, sandbox.userToken)));
+      }
+      expect(ids(listed)).toEqual(ids(await collect(sandbox.records('goals'))));
+    });
   });
 });

@@ -80,3 +80,19 @@ export function productItemSchema(listSchema: Schema): Schema {
   if (!product) throw new Error('v2 /products schema no longer has the documented {success, data} item shape');
   return product;
 }
+
+export interface QueryParameter {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: Schema;
+}
+
+/** The query parameters of an operation, $refs resolved: what the spec says changes the answer. */
+export function queryParameters(spec: Spec, path: string): QueryParameter[] {
+  const operation = spec.paths[path]?.get as Schema | undefined;
+  if (!operation) throw new Error(`no GET ${path} in spec`);
+  return ((operation.parameters as Schema[] | undefined) ?? [])
+    .map((parameter) => (typeof parameter.$ref === 'string' ? (lookup(spec, parameter.$ref) as Schema) : parameter))
+    .filter((parameter) => parameter.in === 'query')
+    .map((parameter) => ({ name: String(parameter.name), description: String(parameter.description ?? ''), schema: (parameter.schema as Schema | undefined) ?? {} }));
+}

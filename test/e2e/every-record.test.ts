@@ -1,0 +1,81 @@
+/**
+ * Every record and every value (issue 13), end to end through the CLI, into DuckDB and
+ * PostgreSQL: the sandbox answers as Pipedrive documents it (`/v1/goals/find` lists only the
+ * token user's goals unless asked for everyone's), so the warehouse must still hold every goal
+ * of every assignee, active and inactive.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox, type SandboxEntity } from '../../src/sandbox/index.js';
+import { spawnCli } from '../helpers/cli.js';
+import { compareEntity, snapshotWarehouse, type WarehouseSnapshot } from '../helpers/compare.js';
+import { snapshotPostgres } from '../helpers/compare-postgres.js';
+import { createTestDatabase, type PostgresTestDatabase } from '../helpers/postgres.js';
+
+const SCHEMA = 'every_record';
+const STREAMS = 'goals';
+const ENTITIES: SandboxEntity[] = ['goals'];
+
+let sandbox: Sandbox;
+let db: PostgresTestDatabase;
+let dir: string;
+
+async function load(target: 'duckdb' | 'pg'): Promise<void> {
+  const result = await spawnCli(
+    ['load', '--schema', SCHEMA, '--target', target, '--streams', STREAMS, '--pipedrive-url', sandbox.url, '--requests-per-2s', '1000'],
+    { cwd: dir, env: { PIPEDRIVE_API_TOKEN: sandbox.adminToken, HOME: dir, DBT_PROFILES_DIR: undefined } },
+  );
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+}
+
+async function expectEveryRecord(snapshot: WarehouseSnapshot): Promise<void> {
+  for (const entity of ENTITIES) {
+    const result = await compareEntity(snapshot, sandbox, entity);
+    expect({ entity, missing: result.missing, extra: result.extra }).toEqual({ entity, missing: [], extra: [] });
+    expect({ entity, mismatches: result.mismatches.slice(0, 5) }).toEqual({ entity, mismatches: [] });
+  }
+  // Goals of users, teams and the company, active and inactive, each one in the warehouse.
+  const goals = [...(snapshot.tables.get('goals')?.values() ?? [])];
+  const sourceGoals: Record<string, unknown>[] = [];
+  for await (const goal of sandbox.records('goals')) sourceGoals.push(goal);
+  expect(goals.map((g) => String(g.id)).sort()).toEqual(sourceGoals.map((g) => String(g.id)).sort());
+  const kinds = new Set(goals.map((g) => `${String((g.assignee as { type?: string } | null)?.type)}/${String(g.is_active)}`));
+  for (const kind of ['person/true', 'person/false', 'team/true', 'team/false', 'company/true', 'company/false']) expect(kinds).toContain(kind);
+}
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ seed: 21, deals: 40 });
+  db = await createTestDatabase();
+  dir = mkdtempSync(join(tmpdir(), 'pdl-every-record-'));
+  writeFileSync(
+    join(dir, 'profiles.yml'),
+    stringify({
+      pipedrive: {
+        target: 'duckdb',
+        outputs: { duckdb: { type: 'duckdb', path: join(dir, 'every.duckdb') }, pg: { type: 'postgres', ...db.settings } },
+      },
+    }),
+  );
+});
+
+afterAll(async () => {
+  await sandbox?.close();
+  await db?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('every record and every value', () => {
+  it('DuckDB holds every goal of every assignee, active and inactive', async () => {
+    await load('duckdb');
+    await expectEveryRecord(await snapshotWarehouse(join(dir, 'every.duckdb'), SCHEMA));
+  });
+
+  it('PostgreSQL holds every goal of every assignee, active and inactive', async () => {
+    await load('pg');
+    await expectEveryRecord(await snapshotPostgres(db, SCHEMA));
+  });
+});

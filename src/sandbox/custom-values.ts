@@ -26,9 +26,11 @@ function addressValue(rng: Rng): Record<string, string | null> {
   const street = rng.pick(STREETS);
   const number = String(rng.int(1, 240));
   const postal = `${place.postalPrefix}${rng.int(100, 999)}`;
+  // What the user typed, and Google's rendering of it, which differ (as they usually do).
+  const typed = `${street.toLowerCase()} ${number} ${place.city}`;
   const formatted = `${street} ${number}, ${postal} ${place.city}, ${place.country}`;
   return {
-    value: formatted,
+    value: typed,
     street_number: number,
     route: street,
     sublocality: null,

@@ -167,7 +167,8 @@ export function organizationGenerator(ctx: GenerationContext): EntityGenerator {
         address: rng.chance(0.15)
           ? null
           : {
-              value: formatted,
+              // As typed, which Google's formatted_address renders differently.
+              value: `${street} ${number}, ${place.city}`,
               country: place.country,
               admin_area_level_1: place.region,
               admin_area_level_2: null,

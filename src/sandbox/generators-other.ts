@@ -10,6 +10,25 @@ import {
   PRODUCT_NAMES, PRODUCT_UNITS, STREETS,
 } from './vocabulary.js';
 
+/** An activity's location: typed by a user, with Google's differing formatted_address. */
+function meetingPlace(rng: Rng, place: (typeof PLACES)[number], street: string): Record<string, string | null> {
+  const number = String(rng.int(1, 99));
+  const postal = `${place.postalPrefix}${rng.int(100, 999)}`;
+  return {
+    value: `${street} ${number}, ${place.city}`,
+    country: place.country,
+    admin_area_level_1: place.region,
+    admin_area_level_2: null,
+    locality: place.city,
+    sublocality: null,
+    route: street,
+    street_number: number,
+    subpremise: null,
+    postal_code: postal,
+    formatted_address: `${street} ${number}, ${postal} ${place.city}, ${place.country}`,
+  };
+}
+
 export function activityGenerator(ctx: GenerationContext): EntityGenerator {
   return {
     core(id) {
@@ -45,20 +64,7 @@ export function activityGenerator(ctx: GenerationContext): EntityGenerator {
         busy: rng.chance(0.6),
         done,
         marked_as_done_time: done ? isoSeconds(Math.min(core.updateTime, Math.max(core.addTime, due))) : null,
-        location: type === 'meeting' || type === 'lunch'
-          ? {
-              value: `${street} ${rng.int(1, 99)}, ${place.city}`,
-              country: place.country,
-              admin_area_level_1: place.region,
-              admin_area_level_2: null,
-              locality: place.city,
-              sublocality: null,
-              route: street,
-              street_number: String(rng.int(1, 99)),
-              subpremise: null,
-              postal_code: `${place.postalPrefix}${rng.int(100, 999)}`,
-            }
-          : null,
+        location: type === 'meeting' || type === 'lunch' ? meetingPlace(rng, place, street) : null,
         participants: personId === null ? [] : [{ person_id: personId, primary: true }],
         conference_meeting_client: null,
         conference_meeting_url: null,

@@ -29,7 +29,12 @@ export interface ColumnLayout {
   readonly columns: readonly SubColumn[];
 }
 
-/** Components of an address value (v2 object keys; v1 `<key>_<component>` top-level keys). */
+/**
+ * Components of an address value (v2 object keys; v1 `<key>_<component>` top-level keys). The
+ * main column holds `value`, the address as the user typed it; `formatted_address` is Google's
+ * rendering of it, which can differ, so it has a column of its own. `value` also keeps the
+ * `<col>_value` column that tables created before `formatted_address` had one already carry.
+ */
 export const ADDRESS_COMPONENTS = [
   'value',
   'subpremise',
@@ -41,6 +46,7 @@ export const ADDRESS_COMPONENTS = [
   'admin_area_level_2',
   'country',
   'postal_code',
+  'formatted_address',
 ] as const;
 
 function single(kind: ValueKind, type: LogicalType): ColumnLayout {

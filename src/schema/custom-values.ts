@@ -65,15 +65,19 @@ function writeRange(writer: CustomWriter, row: Row, value: unknown, read: (v: un
   }
 }
 
+/**
+ * The main column holds the address as typed (`value`); Google's `formatted_address`, which can
+ * differ, goes to its own sub-column like the other components.
+ */
 function writeAddress(writer: CustomWriter, row: Row, value: unknown): void {
   if (!isPlainObject(value)) {
-    // v1 (leads): the flat key holds the address as typed; `<key>_formatted_address`, when it
-    // follows, replaces the main column, as the v2 object's formatted_address does.
+    // v1 (leads): the flat key holds the address as typed; `<key>_formatted_address` and the
+    // other `<key>_<component>` keys are companions the table model routes to their sub-columns.
     row[writer.column] = toText(value);
     setSub(writer, row, 'value', value);
     return;
   }
-  row[writer.column] = toText(value.formatted_address ?? value.value);
+  row[writer.column] = toText(value.value);
   for (const component of ADDRESS_COMPONENTS) setSub(writer, row, component, value[component]);
 }
 

@@ -118,8 +118,6 @@ class Model implements TableModel {
         // Fields deleted in Pipedrive stay in the spec: their columns exist and late values load.
         this.customColumns.push({ name: column, type: part.type });
       }
-      // v1 sends the formatted address as a companion key; it belongs in the main column.
-      if (layout.kind === 'address') this.subKeys.set(`${fieldKey}_formatted_address`, [main, 'string']);
       const labels = new Map<string, string>();
       for (const option of field?.options ?? []) labels.set(String(option.id), option.label);
       const type = layout.columns[0]?.type ?? 'string';

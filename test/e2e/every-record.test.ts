@@ -2,7 +2,10 @@
  * Every record and every value (issue 13), end to end through the CLI, into DuckDB and
  * PostgreSQL: the sandbox answers as Pipedrive documents it (`/v1/goals/find` lists only the
  * token user's goals unless asked for everyone's), so the warehouse must still hold every goal
- * of every assignee, active and inactive.
+ * of every assignee, active and inactive; and it serves addresses whose typed `value` differs from
+ * Google's `formatted_address`, which must both be kept: custom address fields in `<col>` and
+ * `<col>_formatted_address` (v2 entities and leads' flat v1 keys alike), the built-in
+ * organization `address` and activity `location` as the whole object.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +19,8 @@ import { snapshotPostgres } from '../helpers/compare-postgres.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../helpers/postgres.js';
 
 const SCHEMA = 'every_record';
-const STREAMS = 'goals';
-const ENTITIES: SandboxEntity[] = ['goals'];
+const STREAMS = 'goals,deals,persons,organizations,activities,leads';
+const ENTITIES: SandboxEntity[] = ['goals', 'deals', 'persons', 'organizations', 'activities', 'leads'];
 
 let sandbox: Sandbox;
 let db: PostgresTestDatabase;
@@ -47,6 +50,34 @@ async function expectEveryRecord(snapshot: WarehouseSnapshot): Promise<void> {
   for (const kind of ['person/true', 'person/false', 'team/true', 'team/false', 'company/true', 'company/false']) expect(kinds).toContain(kind);
 }
 
+/** Rows whose custom address was typed differently from its formatted form: both must be there. */
+async function expectBothAddressForms(snapshot: WarehouseSnapshot): Promise<void> {
+  for (const [table, entity] of [['organizations', 'organization'], ['deals', 'deal'], ['persons', 'person'], ['leads', 'deal']] as const) {
+    const addressFields = sandbox.fields(entity).filter((f) => f.is_custom_field && f.field_type === 'address');
+    expect(addressFields.length, table).toBeGreaterThan(0);
+    let differing = 0;
+    for (const field of addressFields) {
+      const columns = snapshot.columnMap.get(table)?.get(field.field_code);
+      const main = columns?.get('');
+      const formatted = columns?.get('formatted_address');
+      expect(main, table).toBeDefined();
+      expect(formatted, table).toMatch(/_formatted_address(_[0-9a-f]{8})?$/);
+      for (const row of snapshot.tables.get(table)?.values() ?? []) {
+        const typed = row[main ?? ''];
+        if (typeof typed === 'string' && typeof row[formatted ?? ''] === 'string' && typed !== row[formatted ?? '']) differing += 1;
+      }
+    }
+    // compareEntity has checked each value against the source; here: the two forms really differ.
+    expect(differing, table).toBeGreaterThan(0);
+  }
+  const builtin = [
+    ...[...(snapshot.tables.get('organizations')?.values() ?? [])].map((row) => row.address),
+    ...[...(snapshot.tables.get('activities')?.values() ?? [])].map((row) => row.location),
+  ].map((value) => (typeof value === 'string' ? (JSON.parse(value) as unknown) : value) as { value?: string; formatted_address?: string } | null);
+  const both = builtin.filter((a) => a !== null && typeof a.value === 'string' && typeof a.formatted_address === 'string' && a.value !== a.formatted_address);
+  expect(both.length).toBeGreaterThan(0);
+}
+
 beforeAll(async () => {
   sandbox = await startSandbox({ seed: 21, deals: 40 });
   db = await createTestDatabase();
@@ -69,13 +100,21 @@ afterAll(async () => {
 });
 
 describe('every record and every value', () => {
-  it('DuckDB holds every goal of every assignee, active and inactive', async () => {
+  it('DuckDB holds every goal of every assignee, active and inactive, and every record of the address entities', async () => {
     await load('duckdb');
     await expectEveryRecord(await snapshotWarehouse(join(dir, 'every.duckdb'), SCHEMA));
   });
 
-  it('PostgreSQL holds every goal of every assignee, active and inactive', async () => {
+  it('DuckDB keeps both forms of an address: as typed and as Google formatted it', async () => {
+    await expectBothAddressForms(await snapshotWarehouse(join(dir, 'every.duckdb'), SCHEMA));
+  });
+
+  it('PostgreSQL holds every goal of every assignee, active and inactive, and every record of the address entities', async () => {
     await load('pg');
     await expectEveryRecord(await snapshotPostgres(db, SCHEMA));
+  });
+
+  it('PostgreSQL keeps both forms of an address: as typed and as Google formatted it', async () => {
+    await expectBothAddressForms(await snapshotPostgres(db, SCHEMA));
   });
 });

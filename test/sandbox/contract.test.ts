@@ -199,6 +199,35 @@ describe.skipIf(!dir)('OpenAPI contract (skipped unless PIPEDRIVE_OPENAPI_DIR is
       }
     });
 
+    it('addresses: formatted_address is a documented component, served beside a typed value that differs', async () => {
+      // The spec's own address field (activity location) lists its subfields; formatted_address is one.
+      const operation = (specs.v2 as Spec).paths['/activityFields']?.get as Record<string, unknown>;
+      const example = ((operation.responses as Record<string, Record<string, unknown>>)['200']?.content as Record<string, { example?: { data?: unknown[] } }>)['application/json']?.example;
+      const location = (example?.data ?? []).find((f) => (f as { field_type?: string }).field_type === 'address') as { subfields: { field_code: string }[] } | undefined;
+      const documented = (location?.subfields ?? []).map((s) => s.field_code);
+      expect(documented).toContain('formatted_address');
+      const differs = (a: unknown): boolean => {
+        const parts = a as { value?: unknown; formatted_address?: unknown } | null;
+        return typeof parts?.value === 'string' && typeof parts.formatted_address === 'string' && parts.value !== parts.formatted_address;
+      };
+      for (const entity of ['deal', 'person', 'organization'] as const) {
+        for (const field of sandbox.fields(entity).filter((f) => f.field_type === 'address' && f.is_custom_field)) {
+          const served = (field.subfields ?? []).map((s) => s.field_code);
+          expect({ entity, missing: documented.filter((code) => code !== 'value' && !served.includes(code)) }).toEqual({ entity, missing: [] });
+        }
+      }
+      const orgs = (await (await fetch(`${sandbox.url}/api/v2/organizations?limit=500`, { headers: { 'x-api-token': sandbox.adminToken } })).json()) as { data: Record<string, unknown>[] };
+      const orgAddressField = sandbox.fields('organization').find((f) => f.field_type === 'address' && f.is_custom_field)?.field_code ?? '';
+      expect(orgs.data.some((o) => differs(o.address))).toBe(true);
+      expect(orgs.data.some((o) => differs((o.custom_fields as Record<string, unknown>)[orgAddressField]))).toBe(true);
+      const activities = (await (await fetch(`${sandbox.url}/api/v2/activities?limit=500`, { headers: { 'x-api-token': sandbox.adminToken } })).json()) as { data: Record<string, unknown>[] };
+      expect(activities.data.some((a) => differs(a.location))).toBe(true);
+      // Leads (v1) carry the deal address fields flat: K as typed, K_formatted_address beside it.
+      const dealAddressField = sandbox.fields('deal').find((f) => f.field_type === 'address' && f.is_custom_field)?.field_code ?? '';
+      const leads = (await (await fetch(`${sandbox.url}/v1/leads?limit=500`, { headers: { 'x-api-token': sandbox.adminToken } })).json()) as { data: Record<string, unknown>[] };
+      expect(leads.data.some((l) => differs({ value: l[dealAddressField], formatted_address: l[`${dealAddressField}_formatted_address`] }))).toBe(true);
+    });
+
     it("goals/find: the loader's four requests (tracking metric × is_active) return every goal", async () => {
       const metric = queryParameters(specs.v1 as Spec, '/goals/find').find((p) => p.name === 'expected_outcome.tracking_metric');
       expect(metric?.schema.enum).toEqual(['quantity', 'sum']);

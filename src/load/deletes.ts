@@ -60,6 +60,7 @@ export async function markMissing(context: LoadContext, table: string, keys: rea
   }
   const columns: ColumnSpec[] = [keyColumn];
   const hasIsDeleted = write.columns.some((column) => column.name === 'is_deleted');
+  const hasStatus = write.columns.some((column) => column.name === 'status' && column.type === 'string');
   const rows: Row[] = keys.map((key) => ({ [keyName]: key as Row[string] }));
   const target: TableRef = { schema, name: table };
   const q = (name: string): string => dialect.quoteIdentifier(name);
@@ -77,7 +78,10 @@ export async function markMissing(context: LoadContext, table: string, keys: rea
     }
     // Listed again without having changed (a record a visibility change hid for a while): its
     // row is current, so it is live again. Records Pipedrive itself reports deleted stay marked.
-    const reportedDeleted = hasIsDeleted ? ` AND (t.${q('is_deleted')} IS NULL OR t.${q('is_deleted')} = FALSE)` : '';
+    // Deleted per the source: is_deleted, or status 'deleted' (deals, projects), as the shaper reads them.
+    const reportedDeleted =
+      (hasIsDeleted ? ` AND (t.${q('is_deleted')} IS NULL OR t.${q('is_deleted')} = FALSE)` : '') +
+      (hasStatus ? ` AND (t.${q('status')} IS NULL OR t.${q('status')} <> 'deleted')` : '');
     await session.execute(
       `UPDATE ${dialect.qualify(target)} AS t SET ${q('_deleted_at')} = NULL WHERE t.${q('_deleted_at')} IS NOT NULL${reportedDeleted} ` +
         `AND EXISTS (SELECT 1 FROM ${dialect.qualify(staging)} AS s WHERE s.${q(keyName)} = t.${q(keyName)})`,

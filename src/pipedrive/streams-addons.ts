@@ -20,7 +20,9 @@ export const ADDON_STREAMS: readonly StreamDefinition[] = [
   },
   // No updated_since or sort on these lists: re-read in full. GET /projects lists the projects
   // not archived; archived ones are only in GET /projects/archived, which feeds the same table (so
-  // an archived project is neither missing nor taken for deleted).
+  // an archived project is neither missing nor taken for deleted). Both leave deleted projects out
+  // unless `status` names them: asked for, they arrive with status 'deleted', so the row keeps its
+  // last state and `_deleted_at` is the deletion time, as for deals.
   ...([
     ['projects', 'projects', '/projects'],
     ['projects_archived', 'projects', '/projects/archived'],
@@ -35,6 +37,7 @@ export const ADDON_STREAMS: readonly StreamDefinition[] = [
       primaryKey: ['id'],
       replication: 'full',
       replicationKey: 'update_time',
+      ...(table === 'projects' ? { params: { status: 'open,completed,canceled,deleted' } } : {}),
       requires: 'the Projects add-on',
     }),
   ),

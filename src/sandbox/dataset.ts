@@ -211,7 +211,7 @@ export class Dataset implements SandboxMutations {
     if (HAS_IS_DELETED.has(entity)) record.is_deleted = true;
     else if (entity !== 'activityTypes') record[DELETED_MARKER] = true;
     if (entity === 'users' || 'active_flag' in record) record.active_flag = false;
-    if (entity === 'deals') record.status = 'deleted';
+    if (entity === 'deals' || entity === 'projects') record.status = 'deleted';
     this.stamp(entity, id, record);
     store.put(id, record);
   }

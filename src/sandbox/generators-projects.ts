@@ -10,6 +10,8 @@ import { millisOf } from './uuid-ids.js';
 import { COMPANY_STEMS, DEAL_NOUNS } from './vocabulary.js';
 
 export const PROJECT_STATUSES = ['open', 'completed', 'canceled'] as const;
+/** Values of the lists' `status` filter: a deleted project is listed only when `deleted` is asked for. */
+export const PROJECT_STATUS_FILTERS = [...PROJECT_STATUSES, 'deleted'] as const;
 
 function stamp(ctx: GenerationContext, entity: string, id: number, second: number): string {
   return isoMillis(second, millisOf(ctx.seed, entity, id, second));
@@ -29,7 +31,8 @@ export function projectGenerator(ctx: GenerationContext): EntityGenerator {
       return {
         id,
         title: `${rng.pick(COMPANY_STEMS)} ${rng.pick(DEAL_NOUNS)} project`,
-        status,
+        // A deleted project keeps its row with status 'deleted' (listed only on request).
+        status: core.deleted ? 'deleted' : status,
         board_id: rng.int(1, 2),
         phase_id: rng.int(1, 4),
         owner_id: core.ownerId,

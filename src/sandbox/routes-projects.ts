@@ -9,7 +9,7 @@ import { CursorError, decodeCursor, encodeCursor } from './cursor.js';
 import type { Dataset } from './dataset.js';
 import type { Reply } from './http-util.js';
 import { ApiError, successReply } from './http-util.js';
-import { PROJECT_STATUSES } from './generators-projects.js';
+import { PROJECT_STATUS_FILTERS } from './generators-projects.js';
 import type { ApiRequest } from './routes-v2.js';
 import { serveRecord } from './serve-entity.js';
 import type { KeyedId } from './sort-index.js';
@@ -39,12 +39,13 @@ function recordFilter(path: string, query: URLSearchParams): (record: Record<str
   if (path === '/projects' || path === '/projects/archived') {
     const archived = path === '/projects/archived';
     const raw = query.get('status');
-    const statuses = raw ? raw.split(',').map((s) => s.trim()) : undefined;
-    if (statuses?.some((s) => !(PROJECT_STATUSES as readonly string[]).includes(s))) throw new ApiError(400, `Parameter 'status' must be a comma separated list of ${PROJECT_STATUSES.join(', ')}`);
+    // v2.yml: "By default `deleted` projects are not returned."
+    const statuses = raw ? raw.split(',').map((s) => s.trim()) : ['open', 'completed', 'canceled'];
+    if (statuses.some((s) => !(PROJECT_STATUS_FILTERS as readonly string[]).includes(s))) throw new ApiError(400, `Parameter 'status' must be a comma separated list of ${PROJECT_STATUS_FILTERS.join(', ')}`);
     const phaseId = integer(query, 'phase_id');
     return (r) =>
       (r.archive_time !== null) === archived &&
-      (!statuses || statuses.includes(String(r.status))) &&
+      statuses.includes(String(r.status)) &&
       (phaseId === undefined || r.phase_id === phaseId);
   }
   const isDone = flag(query, 'is_done');
@@ -75,7 +76,8 @@ export function handleProjects(dataset: Dataset, request: ApiRequest): Reply {
     throw error instanceof CursorError ? new ApiError(400, error.message) : error;
   }
   const store = dataset.store(entity);
-  const result = store.list({ sortBy: 'id', direction: 'asc', after, limit, accept: (id) => !store.isDeleted(id) && matches(store.get(id)) });
+  // Deleted projects carry status 'deleted' and are listed when the status filter asks for them.
+  const result = store.list({ sortBy: 'id', direction: 'asc', after, limit, accept: (id) => (entity === 'projects' || !store.isDeleted(id)) && matches(store.get(id)) });
   const data = result.ids.map((id) => serveRecord(dataset, entity, id, request.viewer.userId));
   return successReply(data, { next_cursor: result.next ? encodeCursor('id', 'asc', result.next) : null });
 }

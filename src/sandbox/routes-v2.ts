@@ -143,6 +143,8 @@ function inScope(spec: ListSpec, store: EntityStore, id: number, statuses: Reado
  */
 export function isServedToAdmin(store: EntityStore, id: number, nowSecond: number): boolean {
   if (store.entity === 'users') return true;
+  // Deleted projects stay listable (status=deleted; the spec names no purge window).
+  if (store.entity === 'projects') return true;
   if (store.entity !== 'deals') return !store.isDeleted(id);
   return !store.isDeleted(id) || nowSecond - store.updateTimeOf(id) <= PURGE_AFTER_SECONDS;
 }

@@ -5,7 +5,8 @@
  * of every assignee, active and inactive; and it serves addresses whose typed `value` differs from
  * Google's `formatted_address`, which must both be kept: custom address fields in `<col>` and
  * `<col>_formatted_address` (v2 entities and leads' flat v1 keys alike), the built-in
- * organization `address` and activity `location` as the whole object.
+ * organization `address` and activity `location` as the whole object. Deleted projects, which
+ * the project lists leave out unless `status` names them, are there too, marked deleted.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -19,8 +20,10 @@ import { snapshotPostgres } from '../helpers/compare-postgres.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../helpers/postgres.js';
 
 const SCHEMA = 'every_record';
-const STREAMS = 'goals,deals,persons,organizations,activities,leads';
-const ENTITIES: SandboxEntity[] = ['goals', 'deals', 'persons', 'organizations', 'activities', 'leads'];
+const STREAMS = 'goals,deals,persons,organizations,activities,leads,projects';
+const ENTITIES: SandboxEntity[] = ['goals', 'deals', 'persons', 'organizations', 'activities', 'leads', 'projects'];
+/** A project deleted before the load: the lists leave it out unless `status` asks for deleted ones. */
+const DELETED_PROJECT = 2;
 
 let sandbox: Sandbox;
 let db: PostgresTestDatabase;
@@ -46,6 +49,10 @@ async function expectEveryRecord(snapshot: WarehouseSnapshot): Promise<void> {
   const sourceGoals: Record<string, unknown>[] = [];
   for await (const goal of sandbox.records('goals')) sourceGoals.push(goal);
   expect(goals.map((g) => String(g.id)).sort()).toEqual(sourceGoals.map((g) => String(g.id)).sort());
+  // The deleted project is there with its last state, marked deleted at its deletion time.
+  const project = snapshot.tables.get('projects')?.get(String(DELETED_PROJECT));
+  expect(project).toMatchObject({ status: 'deleted' });
+  expect(project?._deleted_at).not.toBeNull();
   const kinds = new Set(goals.map((g) => `${String((g.assignee as { type?: string } | null)?.type)}/${String(g.is_active)}`));
   for (const kind of ['person/true', 'person/false', 'team/true', 'team/false', 'company/true', 'company/false']) expect(kinds).toContain(kind);
 }
@@ -79,7 +86,9 @@ async function expectBothAddressForms(snapshot: WarehouseSnapshot): Promise<void
 }
 
 beforeAll(async () => {
-  sandbox = await startSandbox({ seed: 21, deals: 40 });
+  sandbox = await startSandbox({ seed: 21, deals: 40, projectsAddon: true, projects: 12 });
+  sandbox.clock.advance(60);
+  sandbox.mutate.delete('projects', DELETED_PROJECT);
   db = await createTestDatabase();
   dir = mkdtempSync(join(tmpdir(), 'pdl-every-record-'));
   writeFileSync(

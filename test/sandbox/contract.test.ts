@@ -228,6 +228,24 @@ describe.skipIf(!dir)('OpenAPI contract (skipped unless PIPEDRIVE_OPENAPI_DIR is
       expect(leads.data.some((l) => differs({ value: l[dealAddressField], formatted_address: l[`${dealAddressField}_formatted_address`] }))).toBe(true);
     });
 
+    it('projects: deleted ones only when `status` names them, as the spec says, and the answer matches the spec', async () => {
+      for (const path of ['/projects', '/projects/archived']) {
+        const status = queryParameters(specs.v2 as Spec, path).find((p) => p.name === 'status');
+        expect(status?.description, path).toMatch(/By default `deleted` projects are not returned/);
+      }
+      const project = (await collect(sandbox.records('projects'))).find((p) => p.archive_time === null && p.status !== 'deleted');
+      const id = Number(project?.id);
+      sandbox.mutate.delete('projects', id);
+      const list = async (query: string): Promise<Record<string, unknown>[]> => {
+        const body = (await (await fetch(`${sandbox.url}/api/v2/projects?limit=500${query}`, { headers: { 'x-api-token': sandbox.adminToken } })).json()) as { data: Record<string, unknown>[] };
+        const validate = validatorFor({ version: 'v2', specPath: '/projects', url: '' });
+        expect(validate(body) ? [] : validate.errors?.slice(0, 3)).toEqual([]);
+        return body.data;
+      };
+      expect((await list('')).map((p) => p.id)).not.toContain(id);
+      expect((await list('&status=open,completed,canceled,deleted')).find((p) => p.id === id)).toMatchObject({ status: 'deleted' });
+    });
+
     it("goals/find: the loader's four requests (tracking metric × is_active) return every goal", async () => {
       const metric = queryParameters(specs.v1 as Spec, '/goals/find').find((p) => p.name === 'expected_outcome.tracking_metric');
       expect(metric?.schema.enum).toEqual(['quantity', 'sum']);

@@ -19,7 +19,7 @@ async function firstListed(entity: SandboxEntity): Promise<{ slot: number; id: u
     const listed = await collect(sandbox.records(entity));
     // Archived records are not on the live lists these tests read.
     const archived = record.is_archived === true || (record.archive_time ?? null) !== null;
-    if (!archived && listed.some((r) => r.id === record.id)) return { slot, id: record.id };
+    if (!archived && record.status !== 'deleted' && listed.some((r) => r.id === record.id)) return { slot, id: record.id };
   }
   throw new Error(`no listed ${entity}`);
 }
@@ -33,7 +33,6 @@ const LISTS: Array<[SandboxEntity, string, 'v1' | 'v2']> = [
   ['notes', '/v1/notes?limit=500', 'v1'],
   ['files', '/v1/files?limit=100', 'v1'],
   ['callLogs', '/v1/callLogs?limit=50', 'v1'],
-  ['projects', '/api/v2/projects?limit=500', 'v2'],
   ['tasks', '/api/v2/tasks?limit=500', 'v2'],
 ];
 
@@ -53,6 +52,20 @@ describe('deletes', () => {
     const hidden = (await collect(sandbox.records(entity, { includeHidden: true }))).find((r) => r.id === id) as Row;
     expect(hidden).toBeDefined();
     expect('_sandbox_deleted' in hidden).toBe(false);
+  });
+
+  it('a deleted project leaves the default lists but is listed with status=…,deleted, as v2.yml documents', async () => {
+    sandbox = await startSandbox({ deals: 150, seed: 3, projectsAddon: true });
+    const ids = async (path: string) => (await readAllV2(sandbox, path)).rows.map((row) => row.id);
+    const { slot, id } = await firstListed('projects');
+    sandbox.clock.advance(60);
+    sandbox.mutate.delete('projects', slot);
+    expect(await ids('/api/v2/projects?limit=500')).not.toContain(id);
+    const withDeleted = (await readAllV2(sandbox, '/api/v2/projects?limit=500&status=open,completed,canceled,deleted')).rows;
+    expect(withDeleted.find((p) => p.id === id)).toMatchObject({ status: 'deleted', update_time: expect.stringMatching(/^2026-06-01T00:01:00\.\d{3}Z$/) as unknown });
+    expect(await ids('/api/v2/projects?limit=500&status=deleted')).toContain(id);
+    // The sandbox's own view (what a complete load must hold) includes it, as deals within 30 days.
+    expect((await collect(sandbox.records('projects'))).map((r) => r.id)).toContain(id);
   });
 
   it('a deleted activity type stays listed as inactive; a deleted lead label and filter disappear', async () => {
@@ -134,8 +147,9 @@ describe('Projects add-on', () => {
 
   it('with it, projects and tasks page by cursor and filter', async () => {
     sandbox = await startSandbox({ deals: 500, projectsAddon: true });
-    const projects = await readAllV2(sandbox, '/api/v2/projects?limit=2');
-    const archived = await readAllV2(sandbox, '/api/v2/projects/archived?limit=2');
+    // As the loader reads them: deleted projects too (status 'deleted').
+    const projects = await readAllV2(sandbox, '/api/v2/projects?limit=2&status=open,completed,canceled,deleted');
+    const archived = await readAllV2(sandbox, '/api/v2/projects/archived?limit=2&status=open,completed,canceled,deleted');
     const all = await collect(sandbox.records('projects'));
     // Archived projects are listed by /projects/archived only, and every project by one of the two.
     expect(projects.rows.every((p) => p.archive_time === null)).toBe(true);

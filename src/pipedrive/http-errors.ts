@@ -192,10 +192,11 @@ export function cloudflareBlockError(attempts: number, where: RequestLabel): Sou
   );
 }
 
-/** 429 bursts kept coming although we waited for each reset. */
-export function burstLimitError(attempts: number, where: RequestLabel): SourceTransientError {
+/** 429 bursts kept coming although we waited for each reset (`withHeaders`: they said remaining 0). */
+export function burstLimitError(attempts: number, where: RequestLabel, withHeaders = true): SourceTransientError {
+  const which = withHeaders ? '429 with x-ratelimit-remaining: 0' : '429 without rate-limit headers';
   return new SourceTransientError(
-    `Pipedrive kept rate-limiting ${where.method} ${where.location} (429 with x-ratelimit-remaining: 0, ` +
-      `${attempts} attempts). Another tool may be using the same token heavily; lower --requests-per-2s or run later.`,
+    `Pipedrive kept rate-limiting ${where.method} ${where.location} (${which}, ${attempts} attempts). ` +
+      'Another tool may be using the same token heavily; lower --requests-per-2s or run later.',
   );
 }

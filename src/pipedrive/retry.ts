@@ -12,7 +12,11 @@
  *   attempts in all; then `SourceTransientError`.
  * - 429 with `x-ratelimit-remaining: 0`: the 2-second burst window is full. Wait
  *   `x-ratelimit-reset` seconds (shared by all callers) and go on, at most `maxBurstRetries` times.
- * - Any other 429: the company's daily token budget is spent: `BudgetExhaustedError`.
+ * - 429 without `x-ratelimit-remaining` (a proxy, an edge, or a response cut short): nothing says
+ *   the budget is spent, so it is waited out like a burst (one 2-second window at a time, same
+ *   bound). Stopping the run for the day on a guess would be the costlier mistake.
+ * - 429 with `x-ratelimit-remaining` above 0: the burst window has room, so it is the company's
+ *   daily token budget that is spent: `BudgetExhaustedError`.
  * - 403 whose body is not JSON: Cloudflare's block page after too many 429s. Not an auth
  *   failure; back off hard (`cloudflareBaseDelayMs`, doubling; shared by all callers) for at most
  *   `cloudflareRetries` retries; then `SourceTransientError`.
@@ -132,9 +136,13 @@ export class RetryPolicy {
   private decideHttp(failure: HttpFailure, counts: RetryCounts, attempts: number, where: RequestLabel): RetryDecision {
     const { status } = failure;
     if (status === 429) {
-      // Singer's split, the only signal Pipedrive gives: an empty burst window says 0 remaining.
-      if (failure.rateLimit.remaining !== 0) return { action: 'fail', error: dailyBudgetError(failure, where) };
-      if (counts.burst >= this.maxBurstRetries) return { action: 'fail', error: burstLimitError(attempts, where) };
+      // Singer's split, the only signal Pipedrive gives: an empty burst window says 0 remaining,
+      // room left in it says the daily budget. No header at all says neither: retry as a burst.
+      const { remaining } = failure.rateLimit;
+      if (remaining !== undefined && remaining > 0) return { action: 'fail', error: dailyBudgetError(failure, where) };
+      if (counts.burst >= this.maxBurstRetries) {
+        return { action: 'fail', error: burstLimitError(attempts, where, remaining !== undefined) };
+      }
       return {
         action: 'retry',
         delayMs: Math.min(this.maxBurstWaitMs, resetDelayMs(failure.rateLimit)),

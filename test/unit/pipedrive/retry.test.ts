@@ -135,13 +135,25 @@ describe('RetryPolicy: which failures retry', () => {
     expect(retryOf(policy.decide(huge, NO_RETRIES_YET, where)).delayMs).toBe(60_000);
   });
 
-  it('treats any other 429 as the spent daily budget', () => {
-    for (const rateLimit of [{ remaining: 12, resetSeconds: 1 }, {}]) {
-      const error = errorOf(policy.decide(http(429, { success: false, error: 'Request over limit' }, rateLimit), NO_RETRIES_YET, where));
-      expect(error).toBeInstanceOf(BudgetExhaustedError);
-      expect(error.message).toMatch(/midnight in Pipedrive's server time/);
-      expect(error.message).toMatch(/committed so far is kept/);
-    }
+  it('treats a 429 whose burst window still has room as the spent daily budget', () => {
+    const error = errorOf(
+      policy.decide(http(429, { success: false, error: 'Request over limit' }, { remaining: 12, resetSeconds: 1 }), NO_RETRIES_YET, where),
+    );
+    expect(error).toBeInstanceOf(BudgetExhaustedError);
+    expect(error.message).toMatch(/midnight in Pipedrive's server time/);
+    expect(error.message).toMatch(/committed so far is kept/);
+  });
+
+  it('retries a 429 without rate-limit headers as a burst (a proxy or an edge answered), never as the daily budget', () => {
+    const bare = http(429, { success: false, error: 'Request over limit' });
+    const first = retryOf(policy.decide(bare, NO_RETRIES_YET, where));
+    // No x-ratelimit-reset to go by: one whole 2-second window.
+    expect(first).toMatchObject({ reason: 'burst', delayMs: 2000, shared: true });
+    const { delays, error } = runUntilFailure(new RetryPolicy({ maxBurstRetries: 3 }), bare);
+    expect(delays).toEqual([2000, 2000, 2000]);
+    expect(error).toBeInstanceOf(SourceTransientError);
+    expect(error).not.toBeInstanceOf(BudgetExhaustedError);
+    expect(error.message).toMatch(/without rate-limit headers/);
   });
 
   it('backs off hard on a Cloudflare HTML 403, then gives a SourceTransientError', () => {

@@ -42,6 +42,12 @@ export class PostgresClient implements WarehouseClient {
   readonly #locks = new Set<SchemaLock>();
   /** Pooled connections that lost their server: the pool's validate drops them on the next acquire. */
   readonly #broken = new WeakSet<pg.Client>();
+  /**
+   * Why a pooled connection died, as the server said it ("terminating connection due to
+   * administrator command"): pg emits that as an event when no query is running, and the next
+   * query only learns "Client has encountered a connection error", which names no cause.
+   */
+  readonly #lostBecause = new WeakMap<pg.Client, Error>();
 
   constructor(settings: PostgresSettings, secrets: readonly string[] = []) {
     this.#settings = settings;
@@ -109,6 +115,10 @@ export class PostgresClient implements WarehouseClient {
         // when knex would notice), so a dead connection could otherwise be handed out again.
         validate: (connection: pg.Client) => !this.#broken.has(connection),
         afterCreate: (connection: pg.Client, done: (error: Error | null, connection: pg.Client) => void) => {
+          connection.on('error', (error: Error) => {
+            this.#broken.add(connection);
+            if (!this.#lostBecause.has(connection)) this.#lostBecause.set(connection, error);
+          });
           this.#prepareSession(connection).then(
             () => done(null, connection),
             (error: unknown) => done(error as Error, connection),
@@ -148,18 +158,25 @@ export class PostgresClient implements WarehouseClient {
     // Where an error came from decides its label: BEGIN and COMMIT failures are the driver's and
     // get translated; errors from `work` were translated where they happened, or are the
     // caller's own, and pass unchanged.
-    const progress: { phase: 'begin' | 'work' | 'commit' } = { phase: 'begin' };
+    const progress: { phase: 'begin' | 'work' | 'commit'; failure?: { error: unknown } } = { phase: 'begin' };
     try {
       return await knex.transaction(async (trx) => {
         progress.phase = 'work';
-        const connection = await (trx.client as ConnectionHandout).acquireConnection();
-        const result = await work(this.#sessionOn(connection));
-        await this.#assertLocksHeld(connection);
-        progress.phase = 'commit';
-        return result;
+        try {
+          const connection = await (trx.client as ConnectionHandout).acquireConnection();
+          const result = await work(this.#sessionOn(connection));
+          await this.#assertLocksHeld(connection);
+          progress.phase = 'commit';
+          return result;
+        } catch (error) {
+          // Kept aside: when the connection died, knex's ROLLBACK fails too and knex rejects with
+          // that failure ("ROLLBACK - Connection terminated…"), which would hide the real cause.
+          progress.failure = { error };
+          throw error;
+        }
       });
     } catch (error) {
-      if (progress.phase === 'work') throw error;
+      if (progress.failure !== undefined) throw progress.failure.error;
       throw this.#translate(error, progress.phase === 'begin' ? 'starting a transaction' : 'committing a transaction');
     }
   }
@@ -251,8 +268,7 @@ export class PostgresClient implements WarehouseClient {
       const copy = connection.query(copyFrom(sql));
       await pipeline(Readable.from(copyChunks(layout, rows), { objectMode: false }), copy);
     } catch (error) {
-      if (isConnectionLost(error)) this.#broken.add(connection);
-      throw this.#translate(error, `copying rows into ${target.schema}.${target.name}`);
+      throw this.#translateOn(connection, error, `copying rows into ${target.schema}.${target.name}`);
     }
   }
 
@@ -263,9 +279,15 @@ export class PostgresClient implements WarehouseClient {
       const result = await connection.query<R>(sql, values);
       return result.rows;
     } catch (error) {
-      if (isConnectionLost(error)) this.#broken.add(connection);
-      throw this.#translate(error, `running ${summarize(sql)}`);
+      throw this.#translateOn(connection, error, `running ${summarize(sql)}`);
     }
+  }
+
+  /** Translates a statement's error; a lost connection is reported by the server's own reason. */
+  #translateOn(connection: pg.Client, error: unknown, context: string): Error {
+    if (!isConnectionLost(error)) return this.#translate(error, context);
+    this.#broken.add(connection);
+    return this.#translate(this.#lostBecause.get(connection) ?? error, context);
   }
 
   async #withConnection<T>(work: (connection: pg.Client) => Promise<T>): Promise<T> {

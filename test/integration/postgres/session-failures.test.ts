@@ -1,0 +1,60 @@
+/**
+ * How a batch transaction ends when its session fails under it, against a real server:
+ * - its backend is terminated (an admin, a failover, a network cut) while the transaction is open:
+ *   the caller gets the real cause as a warehouse error (exit 6), not the failed ROLLBACK's
+ *   "Client has encountered a connection error" (a plain Error, exit 1);
+ * No sleeps: the test terminates the backend from inside the transaction's own work.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PostgresClient } from '../../../adapters/postgres/client.js';
+import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
+import { ExitCode, WarehouseTransientError } from '../../../src/errors.js';
+import { createTestDatabase, type PostgresTestDatabase } from '../../helpers/postgres.js';
+
+let db: PostgresTestDatabase;
+const clients: PostgresClient[] = [];
+
+async function openClient(extra: Record<string, unknown> = {}): Promise<PostgresClient> {
+  const client = new PostgresClient(parsePostgresSettings(db.target({ application_name: 'pdl-session-failures', ...extra }).settings));
+  await client.open();
+  clients.push(client);
+  return client;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await db.sql('CREATE TABLE batch_rows (id int PRIMARY KEY)');
+});
+
+afterAll(async () => {
+  for (const client of clients) await client.close();
+  await db?.dispose();
+});
+
+describe('a batch transaction whose backend is terminated', () => {
+  it('fails with the real cause as a warehouse error, and the client goes on with a new connection', async () => {
+    const client = await openClient();
+    const outcome = await client
+      .transaction(async (session) => {
+        await session.execute('INSERT INTO batch_rows VALUES (1)');
+        const [me] = await session.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+        const [ended] = await db.sql<{ ok: boolean }>('SELECT pg_terminate_backend($1) AS ok', [me?.pid]);
+        expect(ended?.ok).toBe(true);
+        await session.execute('INSERT INTO batch_rows VALUES (2)');
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(outcome).toBeInstanceOf(WarehouseTransientError);
+    const error = outcome as WarehouseTransientError;
+    expect(error.exitCode).toBe(ExitCode.warehouse);
+    expect(error.message).toMatch(/terminating connection due to administrator command/);
+    expect(error.message).not.toMatch(/ROLLBACK|Client has encountered a connection error/);
+    expect(await db.sql('SELECT id FROM batch_rows')).toEqual([]);
+    // The dead connection is not handed out again.
+    await client.transaction((session) => session.execute('INSERT INTO batch_rows VALUES (3)'));
+    expect(await db.sql('SELECT id FROM batch_rows')).toEqual([{ id: 3 }]);
+    await db.sql('DELETE FROM batch_rows');
+  });
+});

@@ -77,9 +77,14 @@ export class PostgresClient implements WarehouseClient {
     };
   }
 
-  /** Every session runs in UTC (timestamps read back unambiguously) and as the profile's role. */
+  /**
+   * Every session runs in UTC (timestamps read back unambiguously), as the profile's role, and
+   * waits at most `lock_timeout` for a lock another session holds (a user's LOCK TABLE, a long
+   * dbt transaction), so such a wait ends in a clear error rather than a silent hang.
+   */
   async #prepareSession(connection: pg.Client): Promise<void> {
     await connection.query("SET TIME ZONE 'UTC'");
+    await connection.query(`SET lock_timeout = ${Math.round(this.#settings.lockTimeout * 1000)}`);
     if (this.#settings.role !== undefined) await connection.query(`SET ROLE ${quoteIdentifier(this.#settings.role)}`);
   }
 
@@ -307,7 +312,7 @@ export class PostgresClient implements WarehouseClient {
 
   #translate(error: unknown, context: string): Error {
     const { host, port, database } = this.#settings;
-    return translatePostgresError(error, context, `${host}:${port}/${database}`, this.#secrets);
+    return translatePostgresError(error, context, `${host}:${port}/${database}`, this.#secrets, this.#settings.lockTimeout);
   }
 
   #requireKnex(): Knex {

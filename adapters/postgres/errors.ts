@@ -4,7 +4,7 @@
  * Messages never contain the password: they are built from the server's own error text (which
  * never echoes it) and are passed through `redact` for the profile's secrets anyway.
  */
-import { isLoaderError, WarehouseTerminalError, WarehouseTransientError } from '../../src/errors.js';
+import { isLoaderError, LockBusyError, WarehouseTerminalError, WarehouseTransientError } from '../../src/errors.js';
 import type { LoaderError } from '../../src/errors.js';
 
 /** SQLSTATEs a later attempt may get past. */
@@ -74,16 +74,35 @@ function hintFor(code: string | undefined): string {
   }
 }
 
+/**
+ * `lockTimeout`: the session's lock_timeout in seconds. A statement that waited that long for a
+ * lock another session holds fails with 55P03; that is exit 7 (lock busy, try later), like a
+ * schema held by another run, with where to look for the holder.
+ */
 export function translatePostgresError(
   error: unknown,
   context: string,
   where: string,
   secrets: readonly string[] = [],
+  lockTimeout?: number,
 ): LoaderError {
   if (isLoaderError(error)) return error;
   const code = codeOf(error);
   const raw = error instanceof Error ? error.message : String(error);
   const detail = code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
+  if (code === '55P03') {
+    const waited = lockTimeout !== undefined ? `waited ${lockTimeout} s (lock_timeout)` : 'could not get';
+    return new LockBusyError(
+      redact(
+        `PostgreSQL at ${where}: ${waited} for a lock another session holds while ${context}: ${raw}${detail}. ` +
+          'Another session (a LOCK TABLE, a long transaction such as a dbt run) holds a lock on a table the loader ' +
+          'writes; nothing of this batch was committed. Find it with pg_stat_activity and pg_blocking_pids(), ' +
+          'end it or wait for it, then run again (or raise lock_timeout in profiles.yml).',
+        secrets,
+      ),
+      { cause: error },
+    );
+  }
   const message = redact(`PostgreSQL at ${where} failed while ${context}: ${raw}${detail}.${hintFor(code)}`, secrets);
   return isTransientPostgresError(error)
     ? new WarehouseTransientError(message, { cause: error })

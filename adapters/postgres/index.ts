@@ -3,7 +3,7 @@
  *
  * Settings are dbt-postgres's own keys, so an existing dbt profile works unchanged: host, port,
  * user, password (or pass), dbname (or database), sslmode, sslrootcert, sslcert, sslkey,
- * connect_timeout, keepalives_idle, role, application_name. `schema` (dbt's default schema),
+ * connect_timeout, keepalives_idle, role, application_name; and the loader's own lock_timeout. `schema` (dbt's default schema),
  * `search_path`, `threads` and `retries` are dbt's business and ignored: the loader's schema
  * comes from --integration/--schema and every name it writes is schema-qualified.
  */
@@ -36,7 +36,12 @@ export interface PostgresSettings {
   readonly keepalivesIdle?: number;
   readonly role?: string;
   readonly applicationName: string;
+  /** Seconds a statement waits for a lock another session holds (PostgreSQL's lock_timeout; 0: forever). */
+  readonly lockTimeout: number;
 }
+
+/** The default lock_timeout, in seconds: as long as a run waits for another run (--lock-wait). */
+export const DEFAULT_LOCK_TIMEOUT = 60;
 
 function fail(message: string): never {
   throw new ConfigurationError(`The postgres target: ${message}`);
@@ -117,6 +122,7 @@ export function parsePostgresSettings(settings: Readonly<Record<string, unknown>
     ...(whole(settings, 'keepalives_idle', 0, 86_400) !== undefined ? { keepalivesIdle: whole(settings, 'keepalives_idle', 0, 86_400) } : {}),
     ...(text(settings, 'role', false) !== undefined ? { role: text(settings, 'role', false) } : {}),
     applicationName: text(settings, 'application_name', false) ?? 'pipedrive-loader',
+    lockTimeout: whole(settings, 'lock_timeout', 0, 86_400) ?? DEFAULT_LOCK_TIMEOUT,
   };
 }
 

@@ -3,12 +3,17 @@
  * - its backend is terminated (an admin, a failover, a network cut) while the transaction is open:
  *   the caller gets the real cause as a warehouse error (exit 6), not the failed ROLLBACK's
  *   "Client has encountered a connection error" (a plain Error, exit 1);
- * No sleeps: the test terminates the backend from inside the transaction's own work.
+ * - another session holds a lock on a table the batch writes (a user's LOCK TABLE, a long dbt
+ *   transaction): the batch waits at most `lock_timeout`, then fails with LockBusyError (exit 7)
+ *   saying what to do, instead of waiting forever.
+ * No sleeps: the test terminates the backend from inside the transaction's own work, and the lock
+ * is taken before the batch starts.
  */
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresClient } from '../../../adapters/postgres/client.js';
 import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
-import { ExitCode, WarehouseTransientError } from '../../../src/errors.js';
+import { ExitCode, LockBusyError, WarehouseTransientError } from '../../../src/errors.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../../helpers/postgres.js';
 
 let db: PostgresTestDatabase;
@@ -56,5 +61,41 @@ describe('a batch transaction whose backend is terminated', () => {
     await client.transaction((session) => session.execute('INSERT INTO batch_rows VALUES (3)'));
     expect(await db.sql('SELECT id FROM batch_rows')).toEqual([{ id: 3 }]);
     await db.sql('DELETE FROM batch_rows');
+  });
+});
+
+describe('a lock another session holds on a table the batch writes', () => {
+  it('is waited on for lock_timeout seconds at most, then fails with LockBusyError and what to do', { timeout: 30_000 }, async () => {
+    const client = await openClient({ lock_timeout: 1 });
+    const holder = new pg.Client({ ...(db.settings as pg.ClientConfig), database: db.database, application_name: 'pdl-lock-holder' });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE batch_rows IN SHARE MODE');
+      const outcome = await client
+        .transaction((session) => session.execute('INSERT INTO batch_rows VALUES (4)'))
+        .then(
+          () => undefined,
+          (error: unknown) => error,
+        );
+      expect(outcome).toBeInstanceOf(LockBusyError);
+      const error = outcome as LockBusyError;
+      expect(error.exitCode).toBe(ExitCode.locked);
+      expect(error.message).toMatch(/waited 1 s \(lock_timeout\) for a lock another session holds/);
+      expect(error.message).toMatch(/pg_stat_activity/);
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.end();
+    }
+    // Once the lock is gone the same client writes as usual.
+    await client.transaction((session) => session.execute('INSERT INTO batch_rows VALUES (5)'));
+    expect(await db.sql('SELECT id FROM batch_rows')).toEqual([{ id: 5 }]);
+  });
+
+  it('applies a default lock_timeout of 60 s to every pooled session, and 0 means wait forever', async () => {
+    const byDefault = await openClient();
+    expect(await byDefault.query('SHOW lock_timeout')).toEqual([{ lock_timeout: '1min' }]);
+    const forever = await openClient({ lock_timeout: 0 });
+    expect(await forever.query('SHOW lock_timeout')).toEqual([{ lock_timeout: '0' }]);
   });
 });

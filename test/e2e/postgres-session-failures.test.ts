@@ -141,3 +141,33 @@ describe('a batch transaction that fails under the loader', () => {
     expect(failure(result)).toMatch(/pg_blocking_pids/);
   });
 });
+
+describe('a second SIGINT while a batch transaction is open', () => {
+  it('exits 130 within the deadline and records the run as interrupted; the batch is rolled back', { timeout: 180_000 }, async () => {
+    const holder = await holdLoaderState();
+    let result: CliResult;
+    try {
+      result = await load('pg', ['--streams', 'deals', '--full-refresh'], (child, stdout) => {
+        void (async () => {
+          await batchWaitingForLock();
+          child.kill('SIGINT');
+          await until(async () => (stdout().includes('"event":"stop_requested"') ? true : undefined));
+          child.kill('SIGINT');
+        })();
+      });
+    } finally {
+      await holder.release();
+    }
+    const events = result.stdout.split('\n').filter((line) => line !== '').map((line) => (JSON.parse(line) as { event: string }).event);
+    expect(events).toContain('stop_forced');
+    expect(events).not.toContain('run_record_failed');
+    expect(result.code).toBe(130);
+    const runs = await db.sql<{ status: string; error: string | null; finished_at: Date | null }>(
+      `SELECT status, error, finished_at FROM ${SCHEMA}._loader_runs ORDER BY started_at DESC, load_id DESC LIMIT 1`,
+    );
+    expect(runs[0]).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/^Stopped by a second signal/) });
+    expect(runs[0]?.finished_at).not.toBeNull();
+    // The abandoned batch's rows never committed; the deals of the earlier runs are intact.
+    expect(await dealCount()).toBe(loadedDeals);
+  });
+});

@@ -1,6 +1,9 @@
 /**
  * One run per schema: the schema's advisory lock. A second locker waits up to its limit, then gets
  * LockBusyError; after the release it gets the lock. Losing the lock's connection stops commits.
+ *
+ * Other test files take advisory locks on the same server at the same time: every look at
+ * pg_locks is scoped to this file's own database and to the key of the schema in question.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresClient } from '../../../adapters/postgres/client.js';
@@ -11,8 +14,8 @@ import { createTestDatabase, type PostgresTestDatabase } from '../../helpers/pos
 
 let db: PostgresTestDatabase;
 const clients: PostgresClient[] = [];
-async function openClient(): Promise<PostgresClient> {
-  const client = new PostgresClient(parsePostgresSettings(db.target({ application_name: 'pdl-lock-test' }).settings));
+async function openClient(applicationName = 'pdl-lock-test'): Promise<PostgresClient> {
+  const client = new PostgresClient(parsePostgresSettings(db.target({ application_name: applicationName }).settings));
   await client.open();
   clients.push(client);
   return client;
@@ -20,6 +23,22 @@ async function openClient(): Promise<PostgresClient> {
 beforeAll(async () => {
   db = await createTestDatabase();
 });
+
+/** Backends of this test's database holding the schema's advisory lock. */
+async function advisoryLocks(schema: string): Promise<{ pid: number }[]> {
+  return db.sql<{ pid: number }>(
+    `SELECT pid FROM pg_locks
+     WHERE locktype = 'advisory' AND granted
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+    [schemaLockKey(schema).toString()],
+  );
+}
+
+/** Polls (every 20 ms) until `check` holds: a barrier on observed state, not a delay. */
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((resolve) => setTimeout(resolve, 20));
+}
 afterAll(async () => {
   for (const client of clients) await client.close();
   await db?.dispose();
@@ -45,11 +64,22 @@ describe('lockSchema', () => {
   });
 
   it('hands the lock to a waiting run as soon as it is released', async () => {
-    const [first, second] = [await openClient(), await openClient()];
+    const [first, second] = [await openClient(), await openClient('pdl-lock-test-queued')];
     const release = await first.lockSchema('queued', { waitMs: 0 });
-    const waiting = second.lockSchema('queued', { waitMs: 10_000 });
-    setTimeout(() => void release(), 300);
+    const waiting = second.lockSchema('queued', { waitMs: 60_000 });
+    // Released only once the second locker has tried and been refused: its lock connection has
+    // run pg_try_advisory_lock, as pg_stat_activity shows.
+    await until(async () => {
+      const tried = await db.sql(
+        `SELECT 1 FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'pdl-lock-test-queued'
+           AND query LIKE 'SELECT pg_try_advisory_lock%'`,
+      );
+      return tried.length > 0;
+    });
+    await release();
     const releaseSecond = await waiting;
+    expect(await advisoryLocks('queued')).toHaveLength(1);
     await releaseSecond();
   });
 
@@ -58,14 +88,9 @@ describe('lockSchema', () => {
     expect(schemaLockKey('pipedrive')).not.toBe(schemaLockKey('pipedrive2'));
     const client = await openClient();
     const release = await client.lockSchema('visible', { waitMs: 0 });
-    const key = schemaLockKey('visible');
-    const held = await db.sql(
-      "SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1::bigint",
-      [key.toString()],
-    );
-    expect(held).toHaveLength(1);
+    expect(await advisoryLocks('visible')).toHaveLength(1);
     await release();
-    expect(await db.sql("SELECT 1 FROM pg_locks WHERE locktype = 'advisory'")).toHaveLength(0);
+    expect(await advisoryLocks('visible')).toHaveLength(0);
   });
 
   it('refuses to commit once the lock connection is gone, so no other run can interleave', async () => {
@@ -73,10 +98,11 @@ describe('lockSchema', () => {
     await client.lockSchema('fragile', { waitMs: 0 });
     await client.execute('CREATE TABLE fragile_rows (a int)');
     // Somebody ends the lock's backend (an admin, a network cut): the server frees the lock.
-    await db.sql(
-      "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND ((classid::bigint << 32) | objid::bigint) = $1::bigint",
-      [schemaLockKey('fragile').toString()],
-    );
+    const [holder] = await advisoryLocks('fragile');
+    await db.sql('SELECT pg_terminate_backend($1)', [holder?.pid]);
+    // pg_terminate_backend only signals: wait until the backend is gone and the lock with it,
+    // else the check before commit could still see it held.
+    await until(async () => (await advisoryLocks('fragile')).length === 0);
     const attempt = client.transaction((session) => session.execute('INSERT INTO fragile_rows VALUES (1)'));
     await expect(attempt).rejects.toThrow(WarehouseTransientError);
     await expect(client.transaction(async () => undefined)).rejects.toThrow(/Lost the lock on schema fragile/);

@@ -14,6 +14,7 @@ import { compareEntity } from '../helpers/compare.js';
 import { STREAMS } from '../../src/pipedrive/catalog.js';
 import { snapshotPostgres } from '../helpers/compare-postgres.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../helpers/postgres.js';
+import { schemaLockKey } from '../../adapters/postgres/lock.js';
 
 const ENTITIES: SandboxEntity[] = ['deals', 'persons', 'organizations', 'activities', 'products', 'pipelines', 'stages', 'users'];
 
@@ -118,17 +119,24 @@ describe('load into PostgreSQL', () => {
   });
 
   it('refuses a second concurrent run on the same schema with exit code 7', async () => {
+    // Ordered by barriers, not by timing: the first run is frozen (SIGSTOP) once it holds the
+    // schema's lock, so the second run meets the lock however slowly it starts; then it thaws.
+    // The slow deals page only keeps the first run from finishing between the two steps.
     sandbox.faults.inject({ kind: 'slow', path: '/api/v2/deals', everyNth: 1, delayMs: 3_000 });
     try {
       let second: Promise<CliResult> | undefined;
-      const first = await load('lock_pg', ['--full-refresh'], (_child, output) => {
-        const poll = setInterval(() => {
-          if (output.stdout().includes('deals: reading')) {
-            clearInterval(poll);
-            second = load('lock_pg', ['--lock-wait', '1']);
-          }
-        }, 20);
+      let stillHeld: boolean | undefined;
+      const first = await load('lock_pg', ['--full-refresh'], (child) => {
+        void (async () => {
+          while ((await schemaLockHolders('lock_pg')) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+          child.kill('SIGSTOP');
+          stillHeld = (await schemaLockHolders('lock_pg')) === 1;
+          second = load('lock_pg', ['--lock-wait', '1']);
+          await second;
+          child.kill('SIGCONT');
+        })();
       });
+      expect(stillHeld).toBe(true);
       expect(first.code).toBe(0);
       const refused = await second;
       expect(refused?.code).toBe(7);
@@ -138,3 +146,15 @@ describe('load into PostgreSQL', () => {
     }
   });
 });
+
+/** Backends of this test's database holding the schema's advisory lock (see adapters/postgres/lock.ts). */
+async function schemaLockHolders(schema: string): Promise<number> {
+  const rows = await db.sql(
+    `SELECT 1 FROM pg_locks
+     WHERE locktype = 'advisory' AND granted
+       AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+       AND ((classid::bigint << 32) | objid::bigint) = $1::bigint`,
+    [schemaLockKey(schema).toString()],
+  );
+  return rows.length;
+}

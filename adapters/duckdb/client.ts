@@ -1,8 +1,9 @@
 /**
- * The DuckDB warehouse client: one embedded database file, one connection, all IO.
+ * The DuckDB warehouse client: one embedded database file, all IO.
  *
- * DuckDB allows one writing process per file, so one connection is enough and a transaction is
- * simply BEGIN/COMMIT on it. Rows reach staging through the Appender in DataChunks of 2048 rows
+ * DuckDB allows one writing process per file; within it, a transaction is simply BEGIN/COMMIT on
+ * the main connection, and statements issued meanwhile from outside the transaction run on a
+ * second connection of the same database, so they never join a batch that is not theirs. Rows reach staging through the Appender in DataChunks of 2048 rows
  * (DuckDB's vector size), never through row-by-row INSERTs; only one chunk is alive at a time,
  * so memory stays flat whatever the batch size the caller chose.
  */
@@ -78,6 +79,13 @@ export class DuckDBClient implements WarehouseClient {
   readonly #settings: DuckDBSettings;
   #instance: DuckDBInstance | undefined;
   #connection: DuckDBConnection | undefined;
+  /**
+   * A second connection for statements issued outside the open transaction (another stream's
+   * read, the signal handler recording the run as interrupted) while `transaction()` holds the
+   * first. On the one connection they would join that transaction, to be committed or rolled
+   * back with a batch they have nothing to do with; a second SIGINT's run record was lost so.
+   */
+  #side: DuckDBConnection | undefined;
   #inTransaction = false;
   #stagingCounter = 0;
 
@@ -116,6 +124,8 @@ export class DuckDBClient implements WarehouseClient {
   }
 
   async close(): Promise<void> {
+    this.#side?.closeSync();
+    this.#side = undefined;
     this.#connection?.closeSync();
     this.#instance?.closeSync();
     this.#connection = undefined;
@@ -123,7 +133,31 @@ export class DuckDBClient implements WarehouseClient {
   }
 
   async query<R extends ResultRow = ResultRow>(sql: string, params: readonly SqlParam[] = []): Promise<R[]> {
-    const connection = this.#requireConnection();
+    return this.#query(await this.#outsideConnection(), sql, params);
+  }
+
+  async execute(sql: string, params: readonly SqlParam[] = []): Promise<void> {
+    await this.#execute(await this.#outsideConnection(), sql, params);
+  }
+
+  /** The connection for a statement that is not part of the open transaction (see `#side`). */
+  async #outsideConnection(): Promise<DuckDBConnection> {
+    const main = this.#requireConnection();
+    if (!this.#inTransaction) return main;
+    if (!this.#side) {
+      const side = await this.#requireInstance().connect();
+      try {
+        await side.run(`USE ${quoteIdentifier(DUCKDB_CATALOG)}`);
+      } catch (error) {
+        side.closeSync();
+        throw translateDuckDBError(error, 'opening a second connection', this.#settings.path);
+      }
+      this.#side = side;
+    }
+    return this.#side;
+  }
+
+  async #query<R extends ResultRow = ResultRow>(connection: DuckDBConnection, sql: string, params: readonly SqlParam[] = []): Promise<R[]> {
     try {
       const reader = await connection.runAndReadAll(sql, [...params], params.map(parameterType));
       return reader.getRowObjects().map((row) => {
@@ -136,8 +170,7 @@ export class DuckDBClient implements WarehouseClient {
     }
   }
 
-  async execute(sql: string, params: readonly SqlParam[] = []): Promise<void> {
-    const connection = this.#requireConnection();
+  async #execute(connection: DuckDBConnection, sql: string, params: readonly SqlParam[] = []): Promise<void> {
     try {
       await connection.run(sql, [...params], params.map(parameterType));
     } catch (error) {
@@ -149,16 +182,15 @@ export class DuckDBClient implements WarehouseClient {
     if (this.#inTransaction) throw new Error('DuckDBClient.transaction cannot be nested');
     // Set before the first await: two overlapping calls must not both get past the check.
     this.#inTransaction = true;
+    const connection = this.#requireConnection();
     try {
-      await this.execute('BEGIN TRANSACTION');
-      const result = await work(this.#session());
-      await this.execute('COMMIT');
+      await this.#execute(connection, 'BEGIN TRANSACTION');
+      const result = await work(this.#session(connection));
+      await this.#execute(connection, 'COMMIT');
       return result;
     } catch (error) {
       // A failed statement already aborted the transaction; ROLLBACK then only clears it.
-      await this.#requireConnection()
-        .run('ROLLBACK')
-        .catch(() => undefined);
+      await connection.run('ROLLBACK').catch(() => undefined);
       // Driver errors were translated where they happened; the caller's own errors pass unchanged.
       throw error;
     } finally {
@@ -187,7 +219,10 @@ export class DuckDBClient implements WarehouseClient {
    * appends the rows in DataChunks. Inside a transaction the table vanishes on rollback.
    */
   async writeStaging(target: TableRef, columns: readonly ColumnSpec[], rows: readonly Row[]): Promise<TableRef> {
-    const connection = this.#requireConnection();
+    return this.#writeStaging(await this.#outsideConnection(), target, columns, rows);
+  }
+
+  async #writeStaging(connection: DuckDBConnection, target: TableRef, columns: readonly ColumnSpec[], rows: readonly Row[]): Promise<TableRef> {
     this.#stagingCounter += 1;
     const staging: TableRef = {
       schema: target.schema,
@@ -195,7 +230,7 @@ export class DuckDBClient implements WarehouseClient {
     };
     const definitions = columns.map((c) => `${quoteIdentifier(c.name)} ${this.dialect.nativeType(c.type)}`);
     definitions.push(`${quoteIdentifier(STAGING_ROW_COLUMN)} BIGINT`);
-    await this.execute(`CREATE OR REPLACE TABLE ${qualify(staging)} (${definitions.join(', ')})`);
+    await this.#execute(connection, `CREATE OR REPLACE TABLE ${qualify(staging)} (${definitions.join(', ')})`);
 
     const types = [...columns.map((c) => stagingVectorType(c.type)), BIGINT];
     try {
@@ -223,17 +258,23 @@ export class DuckDBClient implements WarehouseClient {
     return staging;
   }
 
-  #session(): WarehouseSession {
+  /** The open transaction's statements: always on its own connection. */
+  #session(connection: DuckDBConnection): WarehouseSession {
     return {
-      query: (sql, params) => this.query(sql, params),
-      execute: (sql, params) => this.execute(sql, params),
-      writeStaging: (target, columns, rows) => this.writeStaging(target, columns, rows),
+      query: (sql, params) => this.#query(connection, sql, params),
+      execute: (sql, params) => this.#execute(connection, sql, params),
+      writeStaging: (target, columns, rows) => this.#writeStaging(connection, target, columns, rows),
     };
   }
 
   #requireConnection(): DuckDBConnection {
     if (!this.#connection) throw new Error('DuckDBClient used before open() or after close()');
     return this.#connection;
+  }
+
+  #requireInstance(): DuckDBInstance {
+    if (!this.#instance) throw new Error('DuckDBClient used before open() or after close()');
+    return this.#instance;
   }
 }
 

@@ -164,10 +164,11 @@ describe('a second SIGTERM', () => {
       {
         cwd: dir,
         env: { HOME: dir, DBT_PROFILES_DIR: undefined, PIPEDRIVE_API_TOKEN: undefined },
+        // Ordered by the child's own output: the second signal only once the first was handled.
         onSpawn: (child, output) =>
           whenLogged(child, output.stdout, 'stream_started', 1, () => {
-            setTimeout(() => child.kill('SIGTERM'), 500);
-            setTimeout(() => child.kill('SIGTERM'), 1_000);
+            child.kill('SIGTERM');
+            whenLogged(child, output.stdout, 'stop_requested', 1, () => child.kill('SIGTERM'));
           }),
       },
     );

@@ -31,7 +31,9 @@ export function openRunIds(): string[] {
 /**
  * Records every open run as interrupted (best effort, see `StateStore.recordInterrupted`),
  * retrying a failed write until `deadlineMs` has passed. Resolves with the load ids whose write
- * failed; never rejects, since the caller is about to exit.
+ * failed, within the deadline even when a write never answers (the caller exits right after and
+ * must be able to say so); never rejects. The runs are recorded side by side, so one hung write
+ * does not hold up the others.
  */
 export async function recordOpenRunsInterrupted(
   reason: string,
@@ -39,20 +41,32 @@ export async function recordOpenRunsInterrupted(
   retryEveryMs = 50,
 ): Promise<string[]> {
   const giveUpAt = Date.now() + deadlineMs;
-  const failed: string[] = [];
-  for (const run of [...openRuns.values()]) {
-    let recorded = false;
-    while (!recorded) {
-      try {
-        await run.recordInterrupted(reason);
-        recorded = true;
-        openRuns.delete(run.loadId);
-      } catch {
-        if (Date.now() + retryEveryMs > giveUpAt) break;
-        await new Promise((resolve) => setTimeout(resolve, retryEveryMs));
-      }
+  const outcomes = await Promise.all([...openRuns.values()].map((run) => recordOne(run, reason, giveUpAt, retryEveryMs)));
+  return outcomes.filter((loadId): loadId is string => loadId !== undefined);
+}
+
+/** Undefined once `run` is recorded; its load id when the deadline came first. */
+async function recordOne(run: OpenRun, reason: string, giveUpAt: number, retryEveryMs: number): Promise<string | undefined> {
+  for (;;) {
+    const remaining = giveUpAt - Date.now();
+    if (remaining <= 0) return run.loadId;
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), remaining);
+    });
+    try {
+      const attempt = run.recordInterrupted(reason).then(() => 'recorded' as const);
+      // A write that fails after the deadline must not surface as an unhandled rejection.
+      attempt.catch(() => undefined);
+      const outcome = await Promise.race([attempt, deadline]);
+      if (outcome === 'late') return run.loadId;
+      openRuns.delete(run.loadId);
+      return undefined;
+    } catch {
+      if (Date.now() + retryEveryMs > giveUpAt) return run.loadId;
+      await new Promise((resolve) => setTimeout(resolve, retryEveryMs));
+    } finally {
+      clearTimeout(timer);
     }
-    if (!recorded) failed.push(run.loadId);
   }
-  return failed;
 }

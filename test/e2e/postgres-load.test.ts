@@ -118,7 +118,9 @@ describe('load into PostgreSQL', () => {
     }
   });
 
-  it('refuses a second concurrent run on the same schema with exit code 7', async () => {
+  // Two CLI processes, one frozen while the other runs: minutes on a loaded 2-core machine. The
+  // limit only catches a hang; nothing here is timed.
+  it('refuses a second concurrent run on the same schema with exit code 7', { timeout: 300_000 }, async () => {
     // Ordered by barriers, not by timing: the first run is frozen (SIGSTOP) once it holds the
     // schema's lock, so the second run meets the lock however slowly it starts; then it thaws.
     // The slow deals page only keeps the first run from finishing between the two steps.
@@ -126,12 +128,12 @@ describe('load into PostgreSQL', () => {
     try {
       let second: Promise<CliResult> | undefined;
       let stillHeld: boolean | undefined;
-      const first = await load('lock_pg', ['--full-refresh'], (child) => {
+      const first = await load('lock_pg', ['--streams', 'deals', '--full-refresh'], (child) => {
         void (async () => {
           while ((await schemaLockHolders('lock_pg')) === 0) await new Promise((resolve) => setTimeout(resolve, 20));
           child.kill('SIGSTOP');
           stillHeld = (await schemaLockHolders('lock_pg')) === 1;
-          second = load('lock_pg', ['--lock-wait', '1']);
+          second = load('lock_pg', ['--streams', 'deals', '--lock-wait', '1']);
           await second;
           child.kill('SIGCONT');
         })();

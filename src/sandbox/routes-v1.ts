@@ -40,14 +40,23 @@ export function offsetPage<T>(items: readonly T[], query: URLSearchParams, maxLi
   };
 }
 
-const COMPANY = {
-  company_id: 7_001_234,
-  company_name: 'Sandbox Company OÜ',
-  company_domain: 'sandbox-company',
-  company_country: 'EE',
-  company_industry: 'Software',
-  language: { language_code: 'en', country_code: 'US' },
-};
+/**
+ * The company a sandbox plays: one per seed and size, since two such sandboxes hold different
+ * records, like two Pipedrive companies. The loader keeps the company of each schema and refuses
+ * a token of another one (src/load/preflight.ts), so loading seed 2 into a schema filled from
+ * seed 1 stops as loading another real company would. Seed 1 with 1,000 deals is company
+ * 10_001_000, `sandbox-s1-d1000`.
+ */
+export function sandboxCompany(seed: number, deals: number): Record<string, unknown> {
+  return {
+    company_id: seed * 10_000_000 + deals,
+    company_name: `Sandbox Company OÜ, seed ${seed}, ${deals} deals`,
+    company_domain: `sandbox-s${seed}-d${deals}`,
+    company_country: 'EE',
+    company_industry: 'Software',
+    language: { language_code: 'en', country_code: 'US' },
+  };
+}
 
 function user(dataset: Dataset, id: number, viewerId: number): SandboxRecord {
   const record = dataset.store('users').get(id);
@@ -56,7 +65,10 @@ function user(dataset: Dataset, id: number, viewerId: number): SandboxRecord {
 }
 
 export function handleUsersMe(dataset: Dataset, request: ApiRequest): Reply {
-  return jsonReply(200, { success: true, data: { ...user(dataset, request.viewer.userId, request.viewer.userId), ...COMPANY } });
+  return jsonReply(200, {
+    success: true,
+    data: { ...user(dataset, request.viewer.userId, request.viewer.userId), ...sandboxCompany(dataset.ctx.seed, dataset.ctx.counts.deals) },
+  });
 }
 
 export function handleUsers(dataset: Dataset, request: ApiRequest): Reply {

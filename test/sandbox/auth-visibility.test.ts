@@ -38,12 +38,28 @@ describe('authentication', () => {
 describe('users', () => {
   it('users/me tells the admin token apart by its access array, with the company domain', async () => {
     const admin = (await get(sandbox, '/v1/users/me')).json<{ data: Row }>().data;
-    expect(admin).toMatchObject({ id: 1, is_you: true, company_domain: 'sandbox-company', company_id: expect.any(Number) as number });
+    expect(admin).toMatchObject({ id: 1, is_you: true, company_domain: 'sandbox-s9-d1500', company_id: 90_001_500 });
     expect(admin.access).toContainEqual(expect.objectContaining({ app: 'global', admin: true }));
     const user = (await get(sandbox, '/v1/users/me', sandbox.userToken)).json<{ data: Row }>().data;
     expect(user).toMatchObject({ id: 2, is_you: true });
     expect(user.access).not.toContainEqual(expect.objectContaining({ app: 'global', admin: true }));
     expect(typeof user.timezone_name).toBe('string');
+  });
+
+  it('users/me names one company per seed and size, the same for every token of the sandbox', async () => {
+    const companyOf = async (local: Sandbox, token?: string): Promise<unknown[]> => {
+      const me = (await get(local, '/v1/users/me', token)).json<{ data: Row }>().data;
+      return [me.company_id, me.company_domain];
+    };
+    expect(await companyOf(sandbox, sandbox.userToken)).toEqual(await companyOf(sandbox));
+    const others = [await startSandbox({ deals: 1500, seed: 10 }), await startSandbox({ deals: 1501, seed: 9 })];
+    try {
+      const ids = [await companyOf(sandbox), ...(await Promise.all(others.map((other) => companyOf(other))))];
+      expect(new Set(ids.map((id) => id[0])).size).toBe(3);
+      expect(new Set(ids.map((id) => id[1])).size).toBe(3);
+    } finally {
+      await Promise.all(others.map((other) => other.close()));
+    }
   });
 
   it('GET /v1/users returns every user unpaginated, modified in v1 timestamp format', async () => {

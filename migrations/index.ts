@@ -9,6 +9,7 @@ import type { WarehouseClient, WarehouseSession } from '../adapters/types.js';
 import type { TableSpec } from '../src/schema/types.js';
 import { loaderTables } from './001_loader_tables.js';
 import { loaderRejects } from './002_loader_rejects.js';
+import { runWarnings } from './003_run_warnings.js';
 import { LOADER_TABLES } from './tables.js';
 import type { Migration } from './types.js';
 
@@ -16,7 +17,7 @@ export type { Migration, MigrationContext } from './types.js';
 export { LOADER_TABLES } from './tables.js';
 
 /** Every migration, in the order they apply. Append; never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [loaderTables, loaderRejects];
+export const MIGRATIONS: readonly Migration[] = [loaderTables, loaderRejects, runWarnings];
 
 const MIGRATIONS_TABLE: TableSpec = {
   name: LOADER_TABLES.migrations,

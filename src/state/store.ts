@@ -11,6 +11,7 @@ import { LOADER_TABLES } from '../../migrations/tables.js';
 import { registerOpenRun, unregisterOpenRun } from './open-runs.js';
 import { RejectTable, type RejectCount, type RejectInput, type StoredReject } from './rejects.js';
 import type {
+  CompanyRecord,
   FinishedRun,
   PersistedColumnMapping,
   RunRecord,
@@ -29,6 +30,10 @@ const MAPPING_COLUMNS = [
   'first_seen_at',
   'last_seen_at',
 ] as const;
+
+/** The `_loader_state` keys of the schema's company record (markers: `state show` lists them). */
+export const COMPANY_ID_KEY = '#company_id';
+export const COMPANY_DOMAIN_KEY = '#company_domain';
 
 /** The error recorded on a run that a later run found still marked `running`. */
 export const ABANDONED_RUN_ERROR =
@@ -100,6 +105,32 @@ export class StateStore {
     await this.client.execute(`DELETE FROM ${this.table('state')} WHERE ${this.id('stream')} = ${this.p(1)}`, [
       stream,
     ]);
+  }
+
+  /**
+   * The Pipedrive company the schema holds (src/load/preflight.ts): two marker rows, or undefined
+   * when the schema has no record yet (never loaded, or loaded before the record existed).
+   */
+  async readCompany(): Promise<CompanyRecord | undefined> {
+    const rows = await this.client.query(
+      `SELECT ${this.list(['stream', 'bookmark'])} FROM ${this.table('state')} WHERE ${this.id('stream')} IN (${this.p(1)}, ${this.p(2)})`,
+      [COMPANY_ID_KEY, COMPANY_DOMAIN_KEY],
+    );
+    const value = (key: string): string | undefined => {
+      const row = rows.find((r) => text(r['stream']) === key);
+      return row === undefined ? undefined : text(row['bookmark']);
+    };
+    const id = value(COMPANY_ID_KEY);
+    if (id === undefined) return undefined;
+    return { id: Number(id), domain: value(COMPANY_DOMAIN_KEY) ?? '' };
+  }
+
+  /** Records the schema's company: both rows in one transaction. */
+  async saveCompany(company: CompanyRecord, loadId: string): Promise<void> {
+    await this.client.transaction(async (session) => {
+      await this.saveBookmark(session, COMPANY_ID_KEY, String(company.id), loadId);
+      await this.saveBookmark(session, COMPANY_DOMAIN_KEY, company.domain, loadId);
+    });
   }
 
   async readColumnMappings(): Promise<PersistedColumnMapping[]> {
@@ -202,6 +233,17 @@ export class StateStore {
       `UPDATE ${this.table('runs')} SET ${this.id('status')} = ${this.p(1)}, ${this.id('finished_at')} = ${this.p(2)}, ` +
         `${this.id('error')} = ${this.p(3)} WHERE ${this.id('load_id')} = ${this.p(4)} AND ${this.id('status')} = ${this.p(5)}`,
       ['interrupted', finishedAt, reason, loadId, 'running'],
+    );
+  }
+
+  /**
+   * Keeps what a run warned about at its start (a non-admin token …) in `_loader_runs.warnings`
+   * (migrations/003). Called once the run is recorded as finished: finishRun replaces the row.
+   */
+  async recordRunWarnings(loadId: string, warnings: readonly string[]): Promise<void> {
+    await this.client.execute(
+      `UPDATE ${this.table('runs')} SET ${this.id('warnings')} = ${this.p(1)} WHERE ${this.id('load_id')} = ${this.p(2)}`,
+      [warnings.join('\n'), loadId],
     );
   }
 

@@ -55,3 +55,9 @@ export interface StreamState {
   readonly loadId: string;
   readonly updatedAt: string;
 }
+
+/** The Pipedrive company a schema holds (`#company_id`, `#company_domain` in `_loader_state`). */
+export interface CompanyRecord {
+  readonly id: number;
+  readonly domain: string;
+}

@@ -31,10 +31,7 @@ describe('migrate', () => {
       { name: 'updated_at', type: 'timestamp' },
     ]);
     const recorded = await client.query(`SELECT version, name FROM "pipe""drive"._loader_migrations ORDER BY version`);
-    expect(recorded).toEqual([
-      { version: 1, name: 'loader_tables' },
-      { version: 2, name: 'loader_rejects' },
-    ]);
+    expect(recorded).toEqual(MIGRATIONS.map((m) => ({ version: m.version, name: m.name })));
   });
 
   it('applies later migrations in order, and none twice', async () => {
@@ -50,14 +47,15 @@ describe('migrate', () => {
       },
     });
     await migrate(client, SCHEMA);
-    await migrate(client, SCHEMA, [...MIGRATIONS, extra(13), extra(12)]);
-    await migrate(client, SCHEMA, [...MIGRATIONS, extra(13), extra(12)]);
-    expect(order).toEqual([12, 13]);
+    // Versions past the released ones, whatever their number.
+    await migrate(client, SCHEMA, [...MIGRATIONS, extra(1001), extra(1000)]);
+    await migrate(client, SCHEMA, [...MIGRATIONS, extra(1001), extra(1000)]);
+    expect(order).toEqual([1000, 1001]);
   });
 
   it('records nothing when a migration fails', async () => {
     const broken: Migration = {
-      version: 12,
+      version: 1000,
       name: 'broken',
       async up({ session }) {
         await session.execute('CREATE TABLE "pipe""drive".half_done (a INTEGER)');

@@ -1,6 +1,6 @@
 /**
- * What `check` learns from `GET /v1/users/me` (2 tokens): who the token belongs to, which company,
- * and whether that user is a global admin. Pipedrive returns only what the token's user may see,
+ * What `check`, `plan` and every load learn from `GET /v1/users/me` (2 tokens): who the token
+ * belongs to, which company, and whether that user is a global admin. Pipedrive returns only what the token's user may see,
  * so a non-admin token silently yields an incomplete copy; `check` says so plainly.
  */
 import type { PipedriveClient } from '../pipedrive/client.js';
@@ -31,8 +31,11 @@ export function isGlobalAdmin(access: unknown): boolean {
   return Array.isArray(access) && access.some((entry: AccessEntry) => entry?.app === 'global' && entry.admin === true);
 }
 
+/** The usage ledger's name for this request: `check`, `plan` and every load start with it. */
+export const ACCOUNT_STREAM = 'account';
+
 export async function readAccount(client: PipedriveClient): Promise<AccountInfo> {
-  const envelope = await client.get('v1', '/users/me', {}, { stream: 'check' });
+  const envelope = await client.get('v1', '/users/me', {}, { stream: ACCOUNT_STREAM });
   const me = envelope.data;
   if (typeof me !== 'object' || me === null) {
     throw new SourceTerminalError('Pipedrive answered /v1/users/me without a user object.', 200);

@@ -5,14 +5,28 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Argv } from 'yargs';
+import { migrate } from '../../migrations/index.js';
+import { LOADER_TABLES } from '../../migrations/tables.js';
+import { readAccount } from '../check/account.js';
 import { BudgetExhaustedError, ConfigurationError } from '../errors.js';
 import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
 import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
 import { withCrashPoints } from '../load/crash-points.js';
 import { LoadPipeline } from '../load/pipeline.js';
 import { RECONCILE_MODES, type ReconcileMode } from '../load/deletes.js';
+import { companyOf, deletePolicy, describeCompany, matchCompany } from '../load/preflight.js';
 import { formatSummary, runTotals, type RunSummary } from '../load/summary.js';
-import { describeBudget, openDestination, openSource, resolveTargetFor, withCommonOptions, type CommonArgs } from './context.js';
+import { StateStore } from '../state/store.js';
+import type { CompanyRecord } from '../state/types.js';
+import {
+  describeBudget,
+  openDestination,
+  openSource,
+  resolveTargetFor,
+  withCommonOptions,
+  type CommonArgs,
+  type Destination,
+} from './context.js';
 import type { Reporter } from './output.js';
 
 export interface LoadArgs extends CommonArgs {
@@ -21,7 +35,8 @@ export interface LoadArgs extends CommonArgs {
   readonly maxTokens?: number;
   readonly batchRows: number;
   readonly lockWait: number;
-  readonly reconcileDeletes: ReconcileMode;
+  /** Undefined unless given: the token's user decides the default (src/load/preflight.ts). */
+  readonly reconcileDeletes?: ReconcileMode;
 }
 
 /**
@@ -65,16 +80,39 @@ export function withLoadOptions<T>(yargs: Argv<T>): Argv<T & LoadArgs> {
     })
     .option('reconcile-deletes', {
       choices: RECONCILE_MODES,
-      default: 'daily' as ReconcileMode,
       describe:
         'Key scans that find records deleted in Pipedrive (they cost what a full read of the table costs): ' +
-        'always, at most once a day per table, or never',
+        'always, at most once a day per table, or never. Default: daily with a global admin\'s token; ' +
+        'with any other token no deletes are inferred unless this is given',
     })
     .option('batch-rows', {
       type: 'number',
       default: DEFAULT_BATCH_LIMITS.maxRows,
       describe: 'Rows per committed batch (also bounded by size)',
     }) as unknown as Argv<T & LoadArgs>;
+}
+
+/**
+ * Numbers the run cannot use, refused before anything runs (exit 2): yargs turns `abc` into NaN
+ * and accepts 0, -5 or 1.5 as they are. The `load` command checks them first thing.
+ */
+export function checkNumericFlags(args: Partial<Pick<LoadArgs, 'batchRows' | 'lockWait' | 'maxTokens'>>): void {
+  const problem = numericFlagProblem(args);
+  if (problem !== undefined) throw new ConfigurationError(problem);
+}
+
+function numericFlagProblem(args: Partial<Pick<LoadArgs, 'batchRows' | 'lockWait' | 'maxTokens'>>): string | undefined {
+  const given = (value: unknown): value is number => value !== undefined;
+  if (given(args.batchRows) && !(Number.isInteger(args.batchRows) && args.batchRows >= 1)) {
+    return `--batch-rows must be a whole number of at least 1, got ${String(args.batchRows)}.`;
+  }
+  if (given(args.lockWait) && !(Number.isFinite(args.lockWait) && args.lockWait >= 0)) {
+    return `--lock-wait must be a number of seconds, 0 or more, got ${String(args.lockWait)}.`;
+  }
+  if (given(args.maxTokens) && !(Number.isInteger(args.maxTokens) && args.maxTokens >= 1)) {
+    return `--max-tokens must be a whole number of at least 1, got ${String(args.maxTokens)}.`;
+  }
+  return undefined;
 }
 
 export interface LoadRunOptions {
@@ -84,17 +122,38 @@ export interface LoadRunOptions {
 
 /** One run from start to summary. Returns the summary; failures throw loader errors. */
 export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadRunOptions): Promise<RunSummary> {
+  checkNumericFlags(args);
   const streams = selectStreams(args.streams);
+  const loadId = newLoadId();
   // Resolved once: the profile's output names the warehouse and may carry the budget settings.
   const target = resolveTargetFor(args);
   const source = await openSource(args, reporter, { maxTokens: args.maxTokens, target });
   try {
+    // The token first, before the warehouse is opened: a wrong one creates nothing there.
+    const account = await readAccount(source.client);
+    const company = companyOf(account);
+    const policy = deletePolicy(account, args.reconcileDeletes);
+    for (const [index, warning] of policy.warnings.entries()) reporter.warn(index === 0 ? 'not_admin' : 'deletes_not_inferred', warning);
     const destination = await openDestination(args, reporter, target);
     let release: (() => Promise<void>) | undefined;
     try {
       // Warehouses without a process-exclusive file lock take an advisory lock per schema,
       // so two runs can never interleave their writes.
       release = await destination.warehouse.lockSchema?.(destination.schema, { waitMs: args.lockWait * 1000 });
+      const store = new StateStore(destination.warehouse, destination.schema);
+      const before = await readSchemaState(destination, store);
+      const match = matchCompany(before.company, company, destination.schema);
+      await migrate(destination.warehouse, destination.schema);
+      if (match !== 'same') {
+        await store.saveCompany(company, loadId);
+        reporter.info(
+          'company_recorded',
+          match === 'adopt'
+            ? `Schema ${destination.schema} now records Pipedrive ${describeCompany(company)}; loads of another company into it are refused.`
+            : `Pipedrive ${describeCompany(company)} changed its domain since the last load; the schema's record follows.`,
+          { company_id: company.id, company_domain: company.domain },
+        );
+      }
       const pipeline = new LoadPipeline({
         pipedrive: source.client,
         // The reliability suite's crash points; the client itself unless that suite set them.
@@ -102,11 +161,12 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
         schema: destination.schema,
         streams,
         fullRefresh: args.fullRefresh,
-        loadId: newLoadId(),
+        loadId,
         reporter,
         batch: { ...DEFAULT_BATCH_LIMITS, maxRows: args.batchRows },
         shouldStop: options.shouldStop,
-        reconcileDeletes: args.reconcileDeletes,
+        reconcileDeletes: policy.reconcileDeletes,
+        inferDeletes: policy.inferDeletes,
       });
       reporter.info('source', `Reading from ${source.description}. ${describeBudget(source.budget)}`);
       let summary: RunSummary;
@@ -117,6 +177,8 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
         // show what it did before the one-line reason.
         if (error instanceof BudgetExhaustedError) reporter.text(`\n${formatSummary(pipeline.progress)}`);
         throw error;
+      } finally {
+        await recordWarnings(store, loadId, policy.warnings, reporter);
       }
       reporter.text(`\n${formatSummary(summary)}`);
       reporter.info(
@@ -137,5 +199,25 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
     }
   } finally {
     await source.close();
+  }
+}
+
+/** The company record and the bookmarks, before this run writes: none in a new schema. */
+async function readSchemaState(
+  destination: Destination,
+  store: StateStore,
+): Promise<{ company: CompanyRecord | undefined; bookmarks: Map<string, string> }> {
+  const tables = await destination.warehouse.describeSchema(destination.schema);
+  if (!tables.has(LOADER_TABLES.state)) return { company: undefined, bookmarks: new Map() };
+  return { company: await store.readCompany(), bookmarks: await store.readBookmarks() };
+}
+
+/** Kept beside the run in `_loader_runs.warnings`; failing to keep them must not hide the run's own outcome. */
+async function recordWarnings(store: StateStore, loadId: string, warnings: readonly string[], reporter: Reporter): Promise<void> {
+  if (warnings.length === 0) return;
+  try {
+    await store.recordRunWarnings(loadId, warnings);
+  } catch (error) {
+    reporter.warn('run_record_failed', `Could not record the run's warnings in _loader_runs: ${String(error)}`);
   }
 }

@@ -6,7 +6,7 @@ import type { CommandModule } from 'yargs';
 import { recordOpenRunsInterrupted } from '../state/index.js';
 import type { CommandResult } from './main.js';
 import { runLoadsEvery, withEveryOptions, type EveryArgs } from './every.js';
-import { runLoad, withLoadOptions, type LoadArgs } from './load-run.js';
+import { checkNumericFlags, runLoad, withLoadOptions, type LoadArgs } from './load-run.js';
 import type { Reporter } from './output.js';
 import { DEFAULT_FORCE_DEADLINE_MS, onStopSignal } from './signals.js';
 
@@ -51,6 +51,8 @@ export function loadCommand(result: CommandResult): CommandModule<object, LoadCo
     builder: (yargs) => withEveryOptions(withLoadOptions(yargs)),
     handler: (args) =>
       result.run(args, async (reporter) => {
+        // Before anything else, --every's loop included (which checks its interval first thing).
+        checkNumericFlags(args);
         const controller = new AbortController();
         const removeHandlers = stopOnSignals(reporter, controller);
         try {

@@ -4,7 +4,9 @@ import { previewPlan } from '../load/preview.js';
 import type { BudgetSettings } from '../pipedrive/settings.js';
 import { formatTable, type Reporter } from './output.js';
 import { describeBudget, openDestination, openSource, resolveTargetFor, withCommonOptions, type CommonArgs } from './context.js';
-import { selectStreams } from './load-run.js';
+import { checkNumericFlags, selectStreams } from './load-run.js';
+import { readAccount } from '../check/account.js';
+import { companyOf, deletePolicy, describeCompany } from '../load/preflight.js';
 import type { CommandResult } from './main.js';
 
 interface PlanArgs extends CommonArgs {
@@ -34,12 +36,19 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
         }) as unknown as Argv<PlanArgs>,
     handler: (args) =>
       result.run(args, async (reporter) => {
+        checkNumericFlags(args);
         const streams = selectStreams(args.streams);
         const target = resolveTargetFor(args);
         const source = await openSource(args, reporter, { target, maxTokens: args.maxTokens, enforceTokenCap: false });
         try {
+          // As a load does: the token before the warehouse, so a wrong one creates nothing.
+          const account = await readAccount(source.client);
+          for (const [index, warning] of deletePolicy(account, undefined).warnings.entries()) {
+            reporter.warn(index === 0 ? 'not_admin' : 'deletes_not_inferred', warning);
+          }
           const destination = await openDestination(args, reporter, target);
           try {
+            const company = companyOf(account);
             const preview = await previewPlan({
               pipedrive: source.client,
               warehouse: destination.warehouse,
@@ -47,7 +56,11 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
               streams,
               now: new Date().toISOString(),
               fullRefresh: args.fullRefresh,
+              company,
             });
+            if (preview.company === 'adopt') {
+              reporter.info('plan_company', `-- The next load records Pipedrive ${describeCompany(company)} as the company of ${destination.schema}.`);
+            }
             if (preview.loaderTablesMissing) {
               reporter.info(
                 'plan_loader_tables',
@@ -62,7 +75,7 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
             const usage = source.client.usage.total();
             reporter.info(
               'plan_finished',
-              `-- ${preview.statements.length} statement(s); reading the field metadata took ` +
+              `-- ${preview.statements.length} statement(s); checking the token and reading the field metadata took ` +
                 `${usage.requests} requests (${usage.tokens} tokens).`,
               { requests: usage.requests, tokens: usage.tokens },
             );

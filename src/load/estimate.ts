@@ -12,6 +12,7 @@
  *   module does not know: then the minimum is all we claim.
  * Retries are not included: they depend on how Pipedrive behaves during the run.
  */
+import { ACCOUNT_STREAM } from '../check/account.js';
 import { fieldsStreamFor, pageSizeOf, STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
 import { tokenCost } from '../pipedrive/costs.js';
 import { fieldEntitiesFor } from './schema-sync.js';
@@ -35,7 +36,7 @@ export interface StreamEstimate {
 }
 
 export interface RunEstimate {
-  /** Field metadata first, then the streams in the order given: the order a load reads them. */
+  /** The account check, the field metadata, then the streams in the order given: the order a load reads them. */
   readonly streams: readonly StreamEstimate[];
   readonly requests: number;
   readonly tokens: number;
@@ -84,8 +85,22 @@ export function isUnderstood(stream: StreamDefinition): boolean {
   );
 }
 
+/** The account check every load starts with (src/load/preflight.ts): one request to /v1/users/me. */
+export function accountEstimate(): StreamEstimate {
+  const tokensPerRequest = tokenCost('v1', 'GET', '/users/me');
+  return {
+    stream: ACCOUNT_STREAM,
+    requests: 1,
+    tokens: tokensPerRequest,
+    tokensPerRequest,
+    certainty: 'exact',
+    unknown: false,
+    basis: 'GET /v1/users/me: the token, its user and company, checked first',
+  };
+}
+
 export function estimateRun(streams: readonly StreamDefinition[], basis: EstimateBasis): RunEstimate {
-  const estimates: StreamEstimate[] = [];
+  const estimates: StreamEstimate[] = [accountEstimate()];
   for (const entity of fieldEntitiesFor(streams)) {
     const metadata = fieldsStreamFor(entity);
     const read = basis.metadataRequests.get(metadata.name);

@@ -48,6 +48,11 @@ export interface PipelineOptions {
   readonly now?: () => Date;
   /** Key scans for deletes: always, at most once a day per table (default), or never. */
   readonly reconcileDeletes?: ReconcileMode;
+  /**
+   * False: no row is marked deleted for missing from a listing, complete or scanned (a non-admin
+   * token lists only what its user may see; src/load/preflight.ts). Default true.
+   */
+  readonly inferDeletes?: boolean;
   readonly concurrency?: number;
 }
 
@@ -167,7 +172,9 @@ export class LoadPipeline {
       stats.pages = 1;
       await commitBatch(context, stats, model, rows, undefined);
       // The metadata is always listed in full: fields deleted in Pipedrive are marked for free.
-      stats.deleted += await markMissing(context, table, definitions.map((definition) => definition.field_code));
+      if (this.options.inferDeletes !== false) {
+        stats.deleted += await markMissing(context, table, definitions.map((definition) => definition.field_code));
+      }
       stats.status = 'loaded';
       finishStats(context, fieldsStreamFor(entity), stats, started); // its stream_finished line, like every stream's
     }
@@ -207,7 +214,7 @@ export class LoadPipeline {
       done.set(stream.name, task);
     }
     await this.settleAll([...done.values()]);
-    if (!context.shouldStop()) await this.settleDeletes(context, streams, outcomes, pool);
+    if (!context.shouldStop() && this.options.inferDeletes !== false) await this.settleDeletes(context, streams, outcomes, pool);
   }
 
   private async loadChildStream(context: LoadContext, stream: StreamDefinition & { children: ChildRead }): Promise<void> {

@@ -1,7 +1,7 @@
 /**
  * `pipedrive-loader plan`: what the next load would change in the warehouse and what it would
- * spend, without changing or spending anything more. It reads the field metadata (the same
- * requests a load starts with), the warehouse catalog, and the loader's own state (bookmarks,
+ * spend, without changing or spending anything more. It refuses another company's schema as a
+ * load would, reads the field metadata (the same requests a load starts with), the warehouse catalog, and the loader's own state (bookmarks,
  * recorded runs, row counts), renders the DDL the planner would run and estimates the next load's
  * requests and tokens (estimate.ts). Nothing is written, not even the loader's tables.
  */
@@ -11,7 +11,9 @@ import type { PipedriveClient } from '../pipedrive/client.js';
 import { LOADER_TABLES } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
 import type { RunRecord } from '../state/types.js';
-import { estimateRun, type LoadedRead, type RunEstimate } from './estimate.js';
+import type { CompanyRecord } from '../state/types.js';
+import { estimateRun, type EstimateBasis, type LoadedRead, type RunEstimate } from './estimate.js';
+import { matchCompany } from './preflight.js';
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
 
 export interface PlanPreview {
@@ -21,6 +23,8 @@ export interface PlanPreview {
   readonly loaderTablesMissing: boolean;
   /** The next load's requests and tokens. */
   readonly estimate: RunEstimate;
+  /** `adopt` when the schema has no company record yet: the next load records the token's. */
+  readonly company: 'adopt' | 'same' | 'renamed';
 }
 
 /** How many recorded runs to search for each stream's last complete read. */
@@ -34,10 +38,14 @@ export async function previewPlan(options: {
   readonly now: string;
   /** Estimate a `load --full-refresh` (bookmarks ignored). */
   readonly fullRefresh?: boolean;
+  /** The token's company: another company's schema is refused before the metadata is read. */
+  readonly company: CompanyRecord;
 }): Promise<PlanPreview> {
   const { pipedrive, warehouse, schema, streams } = options;
-  const fields = await readFieldMetadata(pipedrive, streams);
   const store = new StateStore(warehouse, schema);
+  const before = await warehouse.describeSchema(schema);
+  const company = matchCompany(before.has(LOADER_TABLES.state) ? await store.readCompany() : undefined, options.company, schema);
+  const fields = await readFieldMetadata(pipedrive, streams);
   const sync = new SchemaSync(warehouse, schema, store);
   await sync.load();
   const actual = await warehouse.describeSchema(schema);
@@ -48,15 +56,16 @@ export async function previewPlan(options: {
 
   // Loader tables come as a set from one migration; without them there is no state to read.
   const stateKnown = !loaderTablesMissing && actual.has(LOADER_TABLES.state) && actual.has(LOADER_TABLES.runs);
-  const estimate = estimateRun(streams, {
+  const basis: EstimateBasis = {
     fullRefresh: options.fullRefresh ?? false,
     now: new Date(options.now),
     bookmarks: stateKnown ? await store.readBookmarks() : new Map(),
     metadataRequests: new Map([...pipedrive.usage.byStream()].map(([stream, usage]) => [stream, usage.requests])),
     lastLoaded: stateKnown ? lastLoadedReads(await store.readRuns(RUNS_SEARCHED)) : new Map(),
     tableRows: await countRows(warehouse, schema, tablesToCount(streams, actual)),
-  });
-  return { statements, loaderTablesMissing, estimate };
+  };
+  const estimate = estimateRun(streams, basis);
+  return { statements, loaderTablesMissing, estimate, company };
 }
 
 /** Per stream, the pages of the newest recorded run in which it was loaded to the end. */

@@ -1,7 +1,7 @@
 /**
  * The API budget, measured on the default sandbox (1,000 deals, seed 1) through the real CLI:
  * a first full run, a run with nothing changed, and a run after 1% of the deals changed, each set
- * beside the fewest tokens that could read the same data: for every stream, the pages its
+ * beside the fewest tokens that could read the same data: the account check, and for every stream, the pages its
  * records need at the stream's page size (at least one page to learn that nothing changed),
  * times the endpoint's cost per page; deal products need one request per 100 changed deals.
  * Target (issue 5): at most 1.1 × that minimum; nothing changed costs one page per incremental
@@ -56,9 +56,13 @@ async function load(): Promise<RunFigures> {
 
 const costOf = (stream: StreamDefinition): number => tokenCost(stream.api, 'GET', stream.path);
 
-/** The fewest tokens that read `rows` records of each stream; `changedDeals` for deal products. */
+/**
+ * The fewest tokens that read `rows` records of each stream; `changedDeals` for deal products.
+ * Every run first reads /v1/users/me (2 tokens): a load must know the token's company and
+ * whether its user is an admin before it writes (src/load/preflight.ts).
+ */
 function minimum(rows: ReadonlyMap<string, number>, changedDeals: number, available: (s: StreamDefinition) => boolean): number {
-  let tokens = 0;
+  let tokens = tokenCost('v1', 'GET', '/users/me');
   for (const stream of STREAMS) {
     if (!available(stream)) continue;
     if (stream.children) tokens += Math.ceil(changedDeals / stream.children.batchSize) * costOf(stream);

@@ -88,14 +88,15 @@ afterAll(async () => {
 
 describe('--max-tokens', () => {
   it('stops before the cap at a batch boundary, keeps what it read with its bookmark, and exits 4', CLI_TEST, async () => {
-    // persons: 1,500 records, 3 pages of 10 tokens; person_fields: 1 page of 10 tokens.
+    // persons: 1,500 records, 3 pages of 10 tokens; person_fields: 1 page of 10 tokens; the
+    // account check (/v1/users/me): 2 tokens.
     const capped = await load('capped_persons', ['--streams', 'persons', '--batch-rows', '500', '--max-tokens', '35']);
     expect(capped.code).toBe(4);
-    expect(capped.tokens).toBe(30);
+    expect(capped.tokens).toBe(32);
     const lines = capped.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
-      /^Error: Stopped at the --max-tokens cap of 35 tokens: 30 used so far, and the next request \(GET \S+\/api\/v2\/persons, 10 tokens\) would pass it\. Data committed so far is kept; the next run resumes from its bookmarks\.$/,
+      /^Error: Stopped at the --max-tokens cap of 35 tokens: 32 used so far, and the next request \(GET \S+\/api\/v2\/persons, 10 tokens\) would pass it\. Data committed so far is kept; the next run resumes from its bookmarks\.$/,
     );
     expect(capped.stdout + capped.stderr).not.toContain(sandbox.adminToken);
     // What the run did before it stopped: the summary table, persons with the rows it committed.
@@ -115,7 +116,7 @@ describe('--max-tokens', () => {
     }
     const [run] = await query<{ status: string; tokens: bigint }>('SELECT status, tokens FROM capped_persons._loader_runs');
     expect(run?.status).toBe('budget_exhausted');
-    expect(Number(run?.tokens)).toBe(30);
+    expect(Number(run?.tokens)).toBe(32);
   });
 
   it("applies the profile's max_tokens the same way; a later run resumes from the bookmark; the flag overrides the profile", CLI_TEST, async () => {

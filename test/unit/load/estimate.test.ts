@@ -161,21 +161,22 @@ describe('estimateRun', () => {
     const bookmarks = new Map([['persons', 'x']]);
     const estimate = estimateRun([DEALS, PERSONS, USERS], basis({ catalog: CATALOG, metadataRequests, bookmarks }));
     expect(estimate.streams.map((s) => [s.stream, s.requests, s.certainty])).toEqual([
+      ['account', 1, 'exact'],
       ['deal_fields', 2, 'exact'],
       ['person_fields', 1, 'exact'],
       ['deals', 1, 'at-least'],
       ['persons', 1, 'at-least'],
       ['users', 1, 'exact'],
     ]);
-    expect(estimate.requests).toBe(6);
-    expect(estimate.tokens).toBe(2 * 10 + 10 + 10 + 10 + tokenCost('v1', 'GET', '/users'));
+    expect(estimate.requests).toBe(7);
+    expect(estimate.tokens).toBe(tokenCost('v1', 'GET', '/users/me') + 2 * 10 + 10 + 10 + 10 + tokenCost('v1', 'GET', '/users'));
     expect(estimate.certainty).toBe('at-least');
   });
 
   it('is exact only when every part is, and an estimate when some part is approximate', () => {
     expect(estimateRun([USERS], basis({ catalog: CATALOG })).certainty).toBe('exact');
     const approximate = basis({ catalog: CATALOG, lastLoaded: new Map([['stages', { pages: 2, loadId: 'L' }]]) });
-    expect(estimateRun([USERS, STAGES], approximate)).toMatchObject({ requests: 3, certainty: 'estimate' });
+    expect(estimateRun([USERS, STAGES], approximate)).toMatchObject({ requests: 4, certainty: 'estimate' });
   });
 
   it('counts a field-metadata stream once, even when it is selected as a stream too', () => {
@@ -184,9 +185,10 @@ describe('estimateRun', () => {
     expect(new Set(names).size).toBe(names.length);
     const metadataNames = STREAMS.filter((s) => s.describes).map((s) => s.name);
     expect(names.filter((n) => metadataNames.includes(n)).sort()).toEqual([...metadataNames].sort());
-    // All of them before the first data stream.
-    const firstData = names.findIndex((n) => !metadataNames.includes(n));
-    expect(names.slice(0, firstData).sort()).toEqual([...metadataNames].sort());
+    // The account check first, then all of them before the first data stream.
+    expect(names[0]).toBe('account');
+    const firstData = names.findIndex((n, index) => index > 0 && !metadataNames.includes(n));
+    expect(names.slice(1, firstData).sort()).toEqual([...metadataNames].sort());
     expect(all.streams.find((s) => s.stream === 'deal_fields')).toMatchObject({ requests: 1, certainty: 'exact' });
     // Metadata plan did not read (it always does; defensive) is a minimum, not a guess.
     expect(all.streams.find((s) => s.stream === 'person_fields')).toMatchObject({ requests: 1, certainty: 'at-least', unknown: true });

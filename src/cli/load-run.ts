@@ -10,12 +10,14 @@ import { LOADER_TABLES } from '../../migrations/tables.js';
 import { readAccount } from '../check/account.js';
 import { BudgetExhaustedError, ConfigurationError } from '../errors.js';
 import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
+import { TokenCapError } from '../pipedrive/http-errors.js';
 import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
 import { withCrashPoints } from '../load/crash-points.js';
 import { LoadPipeline } from '../load/pipeline.js';
 import { RECONCILE_MODES, type ReconcileMode } from '../load/deletes.js';
 import { companyOf, deletePolicy, describeCompany, matchCompany } from '../load/preflight.js';
 import { formatSummary, runTotals, type RunSummary } from '../load/summary.js';
+import { bookmarksMoved, capCannotAdvance } from '../load/token-cap.js';
 import { StateStore } from '../state/store.js';
 import type { CompanyRecord } from '../state/types.js';
 import {
@@ -26,6 +28,7 @@ import {
   withCommonOptions,
   type CommonArgs,
   type Destination,
+  type PipedriveSource,
 } from './context.js';
 import type { Reporter } from './output.js';
 
@@ -130,7 +133,7 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
   const source = await openSource(args, reporter, { maxTokens: args.maxTokens, target });
   try {
     // The token first, before the warehouse is opened: a wrong one creates nothing there.
-    const account = await readAccount(source.client);
+    const account = await withCapCheck(source, () => readAccount(source.client));
     const company = companyOf(account);
     const policy = deletePolicy(account, args.reconcileDeletes);
     for (const [index, warning] of policy.warnings.entries()) reporter.warn(index === 0 ? 'not_admin' : 'deletes_not_inferred', warning);
@@ -176,6 +179,10 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
         // A run stopped by the token cap or the daily budget stopped cleanly at a batch boundary:
         // show what it did before the one-line reason.
         if (error instanceof BudgetExhaustedError) reporter.text(`\n${formatSummary(pipeline.progress)}`);
+        // A cap that let nothing move forward stops every later run at the same place.
+        if (error instanceof TokenCapError && !bookmarksMoved(before.bookmarks, await store.readBookmarks())) {
+          throw capCannotAdvance(error, source.budget.maxTokensFrom);
+        }
         throw error;
       } finally {
         await recordWarnings(store, loadId, policy.warnings, reporter);
@@ -199,6 +206,16 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
     }
   } finally {
     await source.close();
+  }
+}
+
+/** A cap too small for even the first request is a configuration problem too. */
+async function withCapCheck<T>(source: PipedriveSource, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof TokenCapError) throw capCannotAdvance(error, source.budget.maxTokensFrom);
+    throw error;
   }
 }
 

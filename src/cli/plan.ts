@@ -79,7 +79,7 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
                 `${usage.requests} requests (${usage.tokens} tokens).`,
               { requests: usage.requests, tokens: usage.tokens },
             );
-            reportEstimate(reporter, preview.estimate, source.budget);
+            reportEstimate(reporter, preview.estimate, source.budget, preview.tokensToAdvance);
             return 0;
           } finally {
             await destination.close();
@@ -98,7 +98,7 @@ function amount(value: number, estimate: Pick<StreamEstimate, 'certainty'>): str
 }
 
 /** The estimate as SQL comments (text), or one JSON event per stream and one for the total. */
-function reportEstimate(reporter: Reporter, estimate: RunEstimate, budget: BudgetSettings): void {
+function reportEstimate(reporter: Reporter, estimate: RunEstimate, budget: BudgetSettings, tokensToAdvance: number): void {
   // formatTable right-aligns every column but the first; the basis is prose, so it follows apart.
   const table = formatTable(
     ['stream', 'requests', 'tokens'],
@@ -141,7 +141,16 @@ function reportEstimate(reporter: Reporter, estimate: RunEstimate, budget: Budge
       ...(budget.maxTokens === undefined ? {} : { max_tokens: budget.maxTokens }),
     },
   );
-  if (budget.maxTokens !== undefined && estimate.tokens > budget.maxTokens) {
+  if (budget.maxTokens !== undefined && tokensToAdvance > budget.maxTokens) {
+    // What the load itself says when it gets there (src/load/token-cap.ts).
+    reporter.warn(
+      'plan_cap_cannot_advance',
+      `The token cap of ${budget.maxTokens} (${budget.maxTokensFrom ?? 'given'}) is too small for a load to advance: ` +
+        `it needs at least ${tokensToAdvance} tokens before any stream's bookmark can move. Every load with this cap ` +
+        `would stop without progress (exit 2). Raise the cap to at least ${tokensToAdvance} tokens.`,
+      { max_tokens: budget.maxTokens, tokens_to_advance: tokensToAdvance },
+    );
+  } else if (budget.maxTokens !== undefined && estimate.tokens > budget.maxTokens) {
     reporter.warn(
       'plan_over_cap',
       `The next load needs ${words} ${estimate.tokens} tokens, more than the cap of ${budget.maxTokens}: ` +

@@ -125,6 +125,29 @@ export function estimateRun(streams: readonly StreamDefinition[], basis: Estimat
   };
 }
 
+/**
+ * The fewest tokens with which a load can move some stream's bookmark (src/load/token-cap.ts):
+ * everything read before, each at its figure, then the first page of the first stream known to
+ * advance on it (an incremental stream read in ascending order, without a bookmark yet). Without
+ * such a stream, the whole estimate: only finishing the run gets further. A minimum either way:
+ * streams read at the same time may spend their first pages first.
+ */
+export function tokensToAdvance(estimate: RunEstimate, streams: readonly StreamDefinition[], basis: EstimateBasis): number {
+  let tokens = 0;
+  for (const figure of estimate.streams) {
+    const stream = streams.find((s) => s.name === figure.stream && !s.describes);
+    const advancesOnFirstPage =
+      stream !== undefined &&
+      stream.replication === 'incremental' &&
+      stream.children === undefined &&
+      figure.requests > 0 &&
+      (basis.fullRefresh || !basis.bookmarks.has(stream.name));
+    if (advancesOnFirstPage) return tokens + figure.tokensPerRequest;
+    tokens += figure.tokens;
+  }
+  return tokens;
+}
+
 export function estimateStream(stream: StreamDefinition, basis: EstimateBasis): StreamEstimate {
   if (!isUnderstood(stream)) {
     return figure(stream, 1, 'at-least', 'unknown (at least 1 page): a kind of stream this estimate does not know', true);

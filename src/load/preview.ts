@@ -12,7 +12,7 @@ import { LOADER_TABLES } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
 import type { RunRecord } from '../state/types.js';
 import type { CompanyRecord } from '../state/types.js';
-import { estimateRun, type EstimateBasis, type LoadedRead, type RunEstimate } from './estimate.js';
+import { estimateRun, tokensToAdvance, type EstimateBasis, type LoadedRead, type RunEstimate } from './estimate.js';
 import { matchCompany } from './preflight.js';
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
 
@@ -23,6 +23,8 @@ export interface PlanPreview {
   readonly loaderTablesMissing: boolean;
   /** The next load's requests and tokens. */
   readonly estimate: RunEstimate;
+  /** The fewest tokens with which the next load can move a bookmark (estimate.ts, tokensToAdvance). */
+  readonly tokensToAdvance: number;
   /** `adopt` when the schema has no company record yet: the next load records the token's. */
   readonly company: 'adopt' | 'same' | 'renamed';
 }
@@ -65,7 +67,7 @@ export async function previewPlan(options: {
     tableRows: await countRows(warehouse, schema, tablesToCount(streams, actual)),
   };
   const estimate = estimateRun(streams, basis);
-  return { statements, loaderTablesMissing, estimate, company };
+  return { statements, loaderTablesMissing, estimate, tokensToAdvance: tokensToAdvance(estimate, streams, basis), company };
 }
 
 /** Per stream, the pages of the newest recorded run in which it was loaded to the end. */

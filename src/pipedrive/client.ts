@@ -202,7 +202,7 @@ export class PipedriveClient {
   private charge(stream: string, cost: number, label: RequestLabel): void {
     const used = this.usage.total().tokens;
     if (this.maxTokens !== undefined && used + cost > this.maxTokens) {
-      throw maxTokensError(this.maxTokens, used, cost, label);
+      throw maxTokensError(this.maxTokens, used, cost, label, stream);
     }
     this.usage.charge(stream, cost);
   }

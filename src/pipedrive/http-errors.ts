@@ -129,17 +129,34 @@ export function dailyBudgetError(failure: HttpFailure, where: RequestLabel): Bud
   );
 }
 
-/** The run's own --max-tokens cap would be passed by the next request. */
-export function maxTokensError(
-  cap: number,
-  used: number,
-  cost: number,
-  where: RequestLabel,
-): BudgetExhaustedError {
-  return new BudgetExhaustedError(
+/**
+ * The run's own --max-tokens cap would be passed by the next request, which is not sent. The
+ * figures let the load tell a cap that merely paused it (exit 4) from one no run can pass
+ * (src/load/token-cap.ts).
+ */
+export class TokenCapError extends BudgetExhaustedError {
+  constructor(
+    message: string,
+    readonly cap: number,
+    readonly used: number,
+    readonly cost: number,
+    readonly stream: string,
+  ) {
+    super(message);
+    // Still reported as the budget stopping the run (exit 4, the same JSON `error`).
+    this.name = 'BudgetExhaustedError';
+  }
+}
+
+export function maxTokensError(cap: number, used: number, cost: number, where: RequestLabel, stream = ''): TokenCapError {
+  return new TokenCapError(
     `Stopped at the --max-tokens cap of ${cap} tokens: ${used} used so far, and the next request ` +
       `(${where.method} ${where.location}, ${cost} tokens) would pass it. Data committed so far is kept; ` +
       'the next run resumes from its bookmarks.',
+    cap,
+    used,
+    cost,
+    stream,
   );
 }
 

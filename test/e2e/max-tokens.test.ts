@@ -139,7 +139,7 @@ describe('--max-tokens', () => {
   });
 
   it('plan warns when the next load needs more tokens than the cap', CLI_TEST, async () => {
-    const plan = await spawnCli(['plan', '--schema', 'capped_plan', '--pipedrive-url', sandbox.url, '--max-tokens', '100'], {
+    const plan = await spawnCli(['plan', '--schema', 'capped_plan', '--pipedrive-url', sandbox.url, '--max-tokens', '150'], {
       cwd: dir,
       env: { PIPEDRIVE_API_TOKEN: sandbox.adminToken, HOME: dir, DBT_PROFILES_DIR: undefined },
     });

@@ -123,6 +123,10 @@ function resetCommand(result: CommandResult): CommandModule<object, ResetArgs> {
           release = await destination.warehouse.lockSchema?.(destination.schema, { waitMs: args.lockWait * 1000 });
           const stored = new Map((await store.readStreamStates()).map((state) => [state.stream, state]));
           const names = [...new Set(args.streams.map(String))];
+          // The company record is no bookmark: forgetting it would let another company's rows in.
+          if (names.some((name) => name.startsWith('#company'))) {
+            throw new ConfigurationError(`The schema's company record cannot be reset: one schema holds one Pipedrive company. Load another company into its own schema.`);
+          }
           checkStreamNames(names, stored);
           for (const name of names) {
             const state = stored.get(name);

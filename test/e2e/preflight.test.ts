@@ -175,6 +175,10 @@ describe.each(WAREHOUSES)('one company per schema ($target)', ({ target, query }
     expect(await record()).toEqual({ '#company_domain': 'sandbox-s51-d200', '#company_id': '510000200' });
     const shown = await cli(['state', 'show', '--integration', 'One Company', '--target', target]);
     expect(shown.stdout).toMatch(/#company_id\s+510000200/);
+    // Not a bookmark to forget: that would let another company in.
+    const reset = await cli(['state', 'reset', '#company_id', '--integration', 'One Company', '--target', target]);
+    expect(reset.code).toBe(2);
+    expect(await record()).toEqual({ '#company_domain': 'sandbox-s51-d200', '#company_id': '510000200' });
   });
 
   it('refuses another company, or a sandbox of another seed or size, with exit 2 and before writing', async () => {

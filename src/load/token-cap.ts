@@ -6,17 +6,23 @@
  * the stream after them never gets its first page): that is a configuration problem, exit 2,
  * with the smallest cap that lets the refused request through.
  *
- * Markers (keys with `#`: the company, deletes reconciled, add-on missing) do not count: they
- * are rewritten by runs that otherwise stand still.
+ * Markers (keys with `#`: the company, add-on missing) do not count: they are rewritten by runs
+ * that otherwise stand still. One does: a table's deletes reconciled when they were not within
+ * the last day (absent or older), since that key scan is then not due again for a day. A table
+ * listed in full every run rewrites its marker every run, which is no progress.
  */
 import { ConfigurationError } from '../errors.js';
 import type { TokenCapError } from '../pipedrive/http-errors.js';
 
-/** Whether any stream's bookmark is new or different after the run. */
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Whether any stream's bookmark is new or different after the run, or a due key scan finished. */
 export function bookmarksMoved(before: ReadonlyMap<string, string>, after: ReadonlyMap<string, string>): boolean {
   for (const [key, value] of after) {
-    if (key.includes('#')) continue;
-    if (before.get(key) !== value) return true;
+    const previous = before.get(key);
+    if (previous === value) continue;
+    if (!key.includes('#')) return true;
+    if (key.endsWith('#deletes_reconciled') && (previous === undefined || !(Date.parse(value) - Date.parse(previous) < DAY_MS))) return true;
   }
   return false;
 }

@@ -7,12 +7,21 @@
  * with the smallest cap that lets the refused request through.
  *
  * Markers (keys with `#`: the company, add-on missing) do not count: they are rewritten by runs
- * that otherwise stand still. One does: a table's deletes reconciled when they were not within
- * the last day (absent or older), since that key scan is then not due again for a day. A table
- * listed in full every run rewrites its marker every run, which is no progress.
+ * that otherwise stand still. One does: the deletes of a table that needs key scans (one with an
+ * incremental stream) reconciled when they were not within the last day (absent or older), since
+ * that scan is then not due again for a day. Field metadata and tables listed in full rewrite
+ * their marker every run, which is no progress.
  */
 import { ConfigurationError } from '../errors.js';
+import { STREAMS } from '../pipedrive/catalog.js';
 import type { TokenCapError } from '../pipedrive/http-errors.js';
+
+const RECONCILED = '#deletes_reconciled';
+
+/** Tables whose deletes come from key scans: fed by a stream that is not read in full. */
+function needsKeyScans(table: string): boolean {
+  return STREAMS.some((s) => s.table === table && s.replication !== 'full' && !s.describes && !s.children);
+}
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 
@@ -22,7 +31,8 @@ export function bookmarksMoved(before: ReadonlyMap<string, string>, after: Reado
     const previous = before.get(key);
     if (previous === value) continue;
     if (!key.includes('#')) return true;
-    if (key.endsWith('#deletes_reconciled') && (previous === undefined || !(Date.parse(value) - Date.parse(previous) < DAY_MS))) return true;
+    if (!key.endsWith(RECONCILED) || !needsKeyScans(key.slice(0, -RECONCILED.length))) continue;
+    if (previous === undefined || !(Date.parse(value) - Date.parse(previous) < DAY_MS)) return true;
   }
   return false;
 }

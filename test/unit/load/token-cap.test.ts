@@ -10,7 +10,8 @@ describe('bookmarksMoved', () => {
     expect(bookmarksMoved(map({ persons: 'a' }), map({ persons: 'a' }))).toBe(false);
   });
 
-  it('ignores markers rewritten by every run: the company, an add-on missing, a table listed in full', () => {
+  it('ignores markers rewritten by every run: the company, an add-on missing, a table listed in full, field metadata', () => {
+    expect(bookmarksMoved(map({}), map({ '#company_id': '1', 'person_fields#deletes_reconciled': 'x', 'stages#deletes_reconciled': 'x' }))).toBe(false);
     const before = map({ '#company_id': '1', 'projects#unavailable_since': '2026-01-01T00:00:00Z', 'stages#deletes_reconciled': '2026-01-01T00:00:00Z' });
     const after = map({ '#company_id': '1', 'projects#unavailable_since': '2026-01-01T05:00:00Z', 'stages#deletes_reconciled': '2026-01-01T05:00:00Z' });
     expect(bookmarksMoved(before, after)).toBe(false);

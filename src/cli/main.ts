@@ -14,6 +14,7 @@ import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
 import { stateCommand } from './state.js';
 import { Reporter, type LogFormat, type OutputStreams } from './output.js';
+import { explainUsageError, UsageError } from './usage.js';
 
 interface RunnableArgs {
   readonly logFormat: LogFormat;
@@ -76,33 +77,63 @@ export function joinDashValues(argv: readonly string[]): string[] {
   return joined;
 }
 
+/**
+ * The listed options of the command being parsed (yargs resets them per command), to suggest
+ * from: hidden ones are for tests or mean nothing to the command. getOptions() is public in yargs
+ * but missing from @types/yargs.
+ */
+function knownOptions(parser: unknown): string[] {
+  const options = (parser as { getOptions(): { key: Record<string, unknown>; hiddenOptions: string[] } }).getOptions();
+  return Object.keys(options.key).filter((key) => !options.hiddenOptions.includes(key));
+}
+
+/** The command words the user typed (`state reset`), for "Run … --help". */
+function commandPath(argv: readonly string[]): string {
+  const words: string[] = [];
+  for (const arg of argv) {
+    if (!COMMAND_WORDS.has(arg) || (words.length > 0 && words[0] !== 'state')) break;
+    words.push(arg);
+  }
+  return words.join(' ');
+}
+
+const COMMAND_WORDS = new Set(['check', 'load', 'plan', 'state', 'show', 'reset', 'dbt-sources', 'init-ci', 'sandbox']);
+
 export async function main(argv: readonly string[], io: OutputStreams = process): Promise<number> {
   if (io === process) exitQuietlyOnClosedPipe();
   const result = new CommandResult(io);
-  let usageError: string | undefined;
-  await yargs(joinDashValues(argv))
-    .scriptName('pipedrive-loader')
-    .usage('$0 <command> [options]\n\nCopy a Pipedrive company into your data warehouse.')
-    .command(checkCommand(result))
-    .command(loadCommand(result))
-    .command(planCommand(result))
-    .command(stateCommand(result))
-    .command(dbtSourcesCommand(result))
-    .command(dbtModelsCommand(result))
-    .command(initCiCommand(result))
-    .command(sandboxCommand(result))
-    .demandCommand(1, 'Name a command: check, load, plan, state, dbt-sources, init-ci or sandbox.')
-    .strict()
-    .env(false)
-    .exitProcess(false)
-    .fail((message, error) => {
-      if (error) throw error;
-      usageError = message;
-    })
-    .help()
-    .parseAsync();
-  if (usageError !== undefined) {
-    io.stderr.write(`${usageError}\nRun pipedrive-loader --help for usage.\n`);
+  const args = joinDashValues(argv);
+  const parser = yargs(args);
+  try {
+    await parser
+      .scriptName('pipedrive-loader')
+      .usage('$0 <command> [options]\n\nCopy a Pipedrive company into your data warehouse.')
+      .command(checkCommand(result))
+      .command(loadCommand(result))
+      .command(planCommand(result))
+      .command(stateCommand(result))
+      .command(dbtSourcesCommand(result))
+      .command(dbtModelsCommand(result))
+      .command(initCiCommand(result))
+      .command(sandboxCommand(result))
+      .demandCommand(1, 'Name a command: check, load, plan, state, dbt-sources, dbt-models, init-ci or sandbox.')
+      .recommendCommands()
+      .strict()
+      .env(false)
+      // yargs' own messages in English whatever LANG says: explainUsageError reads them.
+      .locale('en')
+      .exitProcess(false)
+      .fail((message, error) => {
+        if (error) throw error;
+        // Throwing (not recording) is what stops yargs before the command's handler runs.
+        throw new UsageError(explainUsageError(message, args, knownOptions(parser)));
+      })
+      .help()
+      .parseAsync();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    const path = commandPath(args);
+    io.stderr.write(`${error.message}\nRun pipedrive-loader ${path === '' ? '' : `${path} `}--help for usage.\n`);
     return ExitCode.configuration;
   }
   return result.exitCode;

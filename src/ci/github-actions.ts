@@ -12,14 +12,18 @@
  * - `concurrency` is set on the job with `cancel-in-progress: false`: runs of one integration
  *   never overlap, and a run is never cancelled mid-batch by the next one. It is on the job, not
  *   the workflow, so the commented matrix example can give each company its own group.
- * - Annotations: the load runs with `--log-format json`, piped through ANNOTATION_SCRIPT (see
- *   annotations.ts); `pipefail` keeps the loader's exit code. Exit 4 (budget spent) and 7
+ * - Annotations: the load runs with `--log-format json`, stdout and stderr (where error lines go)
+ *   piped through ANNOTATION_SCRIPT (see annotations.ts); `pipefail` keeps the loader's exit code. Exit 4 (budget spent) and 7
  *   (schema locked by another run) become warnings, not failures.
  * - checkout@v5 and setup-node@v5 run on GitHub's Node 24 action runtime; the v4 actions still
  *   target Node 20, which GitHub deprecated, and every run would carry a deprecation annotation.
- * - Node 20 with the npm cache: the repository is expected to pin pipedrive-loader in its
- *   package.json/package-lock.json (`npm install --save-dev pipedrive-loader`), so every scheduled
- *   run uses the same, reviewed version.
+ * - Node 24 (the active LTS; Node 20 reached its end of life in April 2026) with the npm cache.
+ *   The repository pins pipedrive-loader in its package.json/package-lock.json, so every
+ *   scheduled run uses the same, reviewed version. It is not on the npm registry yet, so the pin
+ *   is a tarball committed to the repository (see the header the workflow carries).
+ * - The loader runs as node_modules/.bin/pipedrive-loader, not `npx pipedrive-loader`: npx, not
+ *   finding the package installed, would download whatever the registry has under that name and
+ *   run it with the token in its environment.
  */
 import { ConfigurationError } from '../errors.js';
 import { schemaNameFromIntegration } from '../schema/naming.js';
@@ -27,6 +31,8 @@ import { ANNOTATION_ENV_VAR, ANNOTATION_SCRIPT, WARNING_EXIT_CODES } from './ann
 import { DEFAULT_SCHEDULE, minuteOffsetFor, parseSchedule } from './schedule.js';
 
 export const DEFAULT_TOKEN_SECRET = 'PIPEDRIVE_API_TOKEN';
+/** The active Node.js LTS line (24 until October 2026, then maintenance until April 2028). */
+export const DEFAULT_NODE_VERSION = '24';
 export const DEFAULT_WAREHOUSE_SECRETS: readonly string[] = ['DBT_ENV_SECRET_PASSWORD'];
 
 export interface GithubWorkflowOptions {
@@ -93,7 +99,8 @@ function loadScript(options: GithubWorkflowOptions): string {
     'args=(load --integration "$PIPEDRIVE_INTEGRATION" --log-format json' + (flags.length ? ` ${flags.join(' ')}` : '') + ')',
     'if [ "$FULL_REFRESH" = "true" ]; then args+=(--full-refresh); fi',
     'status=0',
-    `npx pipedrive-loader "\${args[@]}" | node -e "$${ANNOTATION_ENV_VAR}" || status=$?`,
+    // 2>&1: the loader writes its error lines to stderr, and they are the annotations that matter.
+    `node_modules/.bin/pipedrive-loader "\${args[@]}" 2>&1 | node -e "$${ANNOTATION_ENV_VAR}" || status=$?`,
     'case "$status" in',
     '  0) ;;',
     ...warnings,
@@ -157,8 +164,10 @@ export function renderGithubWorkflow(options: GithubWorkflowOptions): string {
 #
 # Setup (Settings → Secrets and variables → Actions → New repository secret):
 #   ${tokenSecret}: the API token of the loader's admin user in Pipedrive
-${warehouseSecrets.map((name) => `#   ${name}: used by profiles.yml as {{ env_var('${name}') }}\n`).join('')}# Pin the loader in this repository so scheduled runs use a reviewed version:
-#   npm install --save-dev pipedrive-loader   (commit package.json and package-lock.json)
+${warehouseSecrets.map((name) => `#   ${name}: used by profiles.yml as {{ env_var('${name}') }}\n`).join('')}# Pin the loader in this repository so scheduled runs use a reviewed version. It is not on the
+# npm registry yet: in a clone of pipedrive-loader run \`npm install && npm pack\`, copy the
+# .tgz into vendor/ here, \`npm install --save-dev ./vendor/pipedrive-loader-<version>.tgz\`, and
+# commit vendor/, package.json and package-lock.json.
 #
 # GitHub may start scheduled runs late when it is busy, and disables schedules in public
 # repositories after 60 days without commits. Run it by hand from the Actions tab, with
@@ -190,7 +199,7 @@ ${indent(MATRIX_EXAMPLE, 4)}
       - uses: actions/checkout@v5
       - uses: actions/setup-node@v5
         with:
-          node-version: ${yamlString(options.nodeVersion ?? '20')}
+          node-version: ${yamlString(options.nodeVersion ?? DEFAULT_NODE_VERSION)}
           cache: npm
       - run: npm ci
       - name: Load Pipedrive

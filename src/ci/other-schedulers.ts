@@ -9,6 +9,8 @@
  *   variables, which GitLab exports into the job's environment under their own names. Exit codes
  *   4 (budget spent) and 7 (schema held by another run) mark the job as a warning, not a failure,
  *   as the GitHub workflow does.
+ * - Both run the loader that `npm ci` installed, node_modules/.bin/pipedrive-loader, never
+ *   `npx pipedrive-loader`, which without it would fetch whatever the registry has by that name.
  * - cron: `flock -n` skips a run while the previous one still holds the lock (the loader's own
  *   schema lock would make it wait and then exit 7); the token comes from an env file readable
  *   only by the cron user, never from the crontab itself, which other tools print.
@@ -16,7 +18,7 @@
 import { ConfigurationError } from '../errors.js';
 import { schemaNameFromIntegration } from '../schema/naming.js';
 import { WARNING_EXIT_CODES } from './annotations.js';
-import { concurrencyGroupFor, shellQuote, yamlString } from './github-actions.js';
+import { concurrencyGroupFor, DEFAULT_NODE_VERSION, shellQuote, yamlString } from './github-actions.js';
 import { DEFAULT_SCHEDULE, minuteOffsetFor, parseSchedule } from './schedule.js';
 
 export interface SchedulerOptions {
@@ -43,7 +45,7 @@ export function renderGitlabCi(options: SchedulerOptions): string {
 # Add masked CI/CD variables PIPEDRIVE_API_TOKEN and those profiles.yml reads with env_var()
 # (e.g. DBT_ENV_SECRET_PASSWORD). Run it by hand with FULL_REFRESH=true to re-read everything.
 pipedrive-load:
-  image: ${yamlString(`node:${options.nodeVersion ?? '20'}`)}
+  image: ${yamlString(`node:${options.nodeVersion ?? DEFAULT_NODE_VERSION}`)}
   rules:
     - if: '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"'
   resource_group: ${concurrencyGroupFor(integration)}
@@ -61,7 +63,7 @@ pipedrive-load:
     - |
       args=(load --integration "$PIPEDRIVE_INTEGRATION")
       if [ "$FULL_REFRESH" = "true" ]; then args+=(--full-refresh); fi
-      npx pipedrive-loader "\${args[@]}"
+      node_modules/.bin/pipedrive-loader "\${args[@]}"
 `;
 }
 
@@ -83,7 +85,7 @@ export function renderCrontabLine(options: CrontabOptions): string {
   const lock = `/tmp/pipedrive-loader-${slug}.lock`;
   const command =
     `cd ${shellQuote(options.workDir)} && . ${shellQuote(envFile)} && ` +
-    `flock -n ${lock} npx pipedrive-loader load --integration ${shellQuote(integration)} ` +
+    `flock -n ${lock} node_modules/.bin/pipedrive-loader load --integration ${shellQuote(integration)} ` +
     `>> ${shellQuote(logFile)} 2>&1`;
   // `%` is special in crontab lines (it starts stdin), so it must not appear unescaped.
   return `${schedule.cron} ${command.replace(/%/g, '\\%')}`;

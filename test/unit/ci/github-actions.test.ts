@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -145,9 +145,9 @@ describe('renderGithubWorkflow', () => {
     expect(uncommented.concurrency['cancel-in-progress']).toBe(false);
   });
 
-  it('sets up Node 20 with the npm cache and installs the pinned loader', () => {
+  it('sets up Node 24 (the maintained LTS) with the npm cache and installs the pinned loader', () => {
     const setup = parsed.jobs.load.steps.find((step) => step.uses?.startsWith('actions/setup-node@'));
-    expect(setup?.with).toEqual({ 'node-version': '20', cache: 'npm' });
+    expect(setup?.with).toEqual({ 'node-version': '24', cache: 'npm' });
     expect(parsed.jobs.load.steps.map((step) => step.uses ?? step.name ?? step.run)).toEqual([
       'actions/checkout@v5',
       'actions/setup-node@v5',
@@ -161,7 +161,8 @@ describe('renderGithubWorkflow', () => {
     expect(load.shell).toBe('bash');
     expect(load.run).toContain('set -o pipefail');
     expect(load.run).toContain('args=(load --integration "$PIPEDRIVE_INTEGRATION" --log-format json)');
-    expect(load.run).toContain('npx pipedrive-loader "${args[@]}" | node -e "$PIPEDRIVE_LOADER_ANNOTATE"');
+    expect(load.run).toContain('node_modules/.bin/pipedrive-loader "${args[@]}" 2>&1 | node -e "$PIPEDRIVE_LOADER_ANNOTATE"');
+    expect(load.run).not.toContain('npx');
     expect(load.env?.['PIPEDRIVE_LOADER_ANNOTATE']).toBe(ANNOTATION_SCRIPT);
   });
 
@@ -231,13 +232,15 @@ describe('the load step, run by bash against a fake loader', () => {
   const { load } = workflow({ integration: 'Stitch Pipedrive' });
 
   function runStep(exitCode: number, fullRefresh: string): { status: number | null; stdout: string } {
-    // `npx` on PATH records its arguments, prints one JSON error line and exits with `exitCode`.
-    writeFileSync(
-      join(dir, 'npx'),
-      `#!/usr/bin/env bash\necho "args: $*" >&2\necho '{"level":"error","event":"failed","message":"boom"}'\nexit ${exitCode}\n`,
-    );
-    chmodSync(join(dir, 'npx'), 0o755);
+    // The installed bin records its arguments and, as the real CLI does, ends with one JSON error
+    // line on stderr carrying the exit code, then exits with it.
+    mkdirSync(join(dir, 'node_modules', '.bin'), { recursive: true });
+    const bin = join(dir, 'node_modules', '.bin', 'pipedrive-loader');
+    const failed = JSON.stringify({ level: 'error', event: 'failed', message: 'boom', exit_code: exitCode });
+    writeFileSync(bin, `#!/usr/bin/env bash\necho "args: pipedrive-loader $*"\necho '${failed}' >&2\nexit ${exitCode}\n`);
+    chmodSync(bin, 0o755);
     const result = spawnSync('bash', ['-e', '-c', load.run ?? ''], {
+      cwd: dir,
       encoding: 'utf8',
       env: {
         PATH: `${dir}:${process.env['PATH'] ?? ''}`,
@@ -261,12 +264,23 @@ describe('the load step, run by bash against a fake loader', () => {
     expect(runStep(0, 'false').stdout).not.toContain('--full-refresh');
   });
 
-  it('turns an exhausted budget (4) and a held lock (7) into warnings, not failures', () => {
+  it('turns an exhausted budget (4) and a held lock (7) into warnings, not failures or error annotations', () => {
     const budget = runStep(4, '');
     expect(budget.status).toBe(0);
     expect(budget.stdout).toContain('::warning title=pipedrive-loader::The Pipedrive API budget is spent');
+    expect(budget.stdout).toContain('::warning title=pipedrive-loader::boom');
+    expect(budget.stdout).not.toContain('::error');
     const locked = runStep(7, '');
     expect(locked.status).toBe(0);
     expect(locked.stdout).toContain('::warning title=pipedrive-loader::Another run holds the schema');
+    expect(locked.stdout).not.toContain('::error');
+  });
+
+  it('fails on every other non-zero exit code, with an error annotation', () => {
+    for (const code of [3, 5]) {
+      const result = runStep(code, '');
+      expect(result.status).toBe(code);
+      expect(result.stdout).toContain('::error title=pipedrive-loader::boom');
+    }
   });
 });

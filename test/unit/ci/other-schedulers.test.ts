@@ -21,7 +21,7 @@ describe('renderGitlabCi', () => {
   const job = (parse(text) as Record<string, GitlabJob>)['pipedrive-load'];
 
   it('is one job on Node 20, run only by schedules and by hand', () => {
-    expect(job?.image).toBe('node:20');
+    expect(job?.image).toBe('node:24');
     expect(job?.rules).toEqual([{ if: '$CI_PIPELINE_SOURCE == "schedule" || $CI_PIPELINE_SOURCE == "web"' }]);
   });
 
@@ -40,7 +40,7 @@ describe('renderGitlabCi', () => {
   it('loads the integration, with --full-refresh when FULL_REFRESH=true', () => {
     expect(job?.variables).toEqual({ PIPEDRIVE_INTEGRATION: 'Stitch Pipedrive' });
     expect(job?.script.join('\n')).toContain('args+=(--full-refresh)');
-    expect(job?.script.join('\n')).toContain('npx pipedrive-loader "${args[@]}"');
+    expect(job?.script.join('\n')).toContain('node_modules/.bin/pipedrive-loader "${args[@]}"');
     expect(text).not.toMatch(/PIPEDRIVE_API_TOKEN:/);
   });
 });
@@ -50,7 +50,7 @@ describe('renderCrontabLine', () => {
     const line = renderCrontabLine({ integration: 'Acme CRM', workDir: '/srv/pipedrive', minuteOffset: 7, schedule: '1h' });
     expect(line).toBe(
       "7 * * * * cd /srv/pipedrive && . /srv/pipedrive/.env.pipedrive-loader && flock -n /tmp/pipedrive-loader-acme_crm.lock " +
-        "npx pipedrive-loader load --integration 'Acme CRM' >> /srv/pipedrive/pipedrive-loader.log 2>&1",
+        "node_modules/.bin/pipedrive-loader load --integration 'Acme CRM' >> /srv/pipedrive/pipedrive-loader.log 2>&1",
     );
   });
 

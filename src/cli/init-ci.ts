@@ -6,6 +6,8 @@
  * - a profiles.yml inside the repository is passed on as DBT_PROFILES_DIR; one outside it (such
  *   as ~/.dbt) cannot be seen by the runner, which is said plainly, as is a DuckDB target (its
  *   file would be thrown away with the runner after every run);
+ * - a warehouse host of localhost or 127.0.0.1 is said plainly: on the runner it is the runner
+ *   itself, not your server;
  * - an existing workflow is never overwritten silently: unchanged is reported, different needs
  *   --force.
  * Nothing is connected to: neither Pipedrive nor the warehouse.
@@ -13,13 +15,15 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import type { Argv, CommandModule } from 'yargs';
-import { DEFAULT_TOKEN_SECRET, renderGithubWorkflow } from '../ci/github-actions.js';
+import { parse } from 'yaml';
+import { DEFAULT_NODE_VERSION, DEFAULT_TOKEN_SECRET, renderGithubWorkflow } from '../ci/github-actions.js';
 import { DEFAULT_SCHEDULE, parseSchedule } from '../ci/schedule.js';
 import { outlineProfile, type ProfileOutline } from '../config/profiles.js';
 import { ConfigurationError } from '../errors.js';
 import { schemaNameFromIntegration } from '../schema/naming.js';
 import type { CommandResult } from './main.js';
 import type { LogFormat, Reporter } from './output.js';
+import { packageVersion } from './version.js';
 
 interface InitCiArgs {
   readonly integration?: string;
@@ -89,6 +93,49 @@ function warehouseSecretsOf(outline: ProfileOutline | undefined, reporter: Repor
   return outline.variables.filter((variable) => !variable.hasDefault).map((variable) => variable.name);
 }
 
+const LOOPBACK = /^(localhost|127(\.\d{1,3}){3}|::1|\[::1\])$/i;
+
+/**
+ * The output's `host` as the runner would see it: the literal, or the default of an
+ * `env_var('NAME', 'default')` (such variables are not passed to the workflow, so the default is
+ * what the runner uses). Read from the file directly: outlineProfile does not render values.
+ */
+export function runnerHostOf(outline: ProfileOutline): { readonly host: string; readonly variable?: string } | undefined {
+  try {
+    const profiles = parse(readFileSync(outline.source, 'utf8')) as Record<string, { outputs?: Record<string, Record<string, unknown>> }>;
+    const host = profiles[outline.profile]?.outputs?.[outline.target]?.['host'];
+    if (typeof host !== 'string') return undefined;
+    const templated = /^\s*\{\{\s*env_var\(\s*['"]([^'"]+)['"]\s*,\s*['"]([^'"]*)['"]\s*\)\s*\}\}\s*$/.exec(host);
+    if (templated?.[1] !== undefined && templated[2] !== undefined) return { host: templated[2], variable: templated[1] };
+    return host.includes('{{') ? undefined : { host: host.trim() };
+  } catch {
+    return undefined;
+  }
+}
+
+function warnAboutLoopbackHost(outline: ProfileOutline | undefined, secrets: readonly string[], reporter: Reporter): void {
+  if (outline === undefined) return;
+  const found = runnerHostOf(outline);
+  // A variable passed as a secret gives the runner its own value, not the default.
+  if (found === undefined || !LOOPBACK.test(found.host) || (found.variable !== undefined && secrets.includes(found.variable))) return;
+  const host = found.variable === undefined ? found.host : `${found.host} (the default of env_var('${found.variable}'))`;
+  reporter.warn(
+    'ci_localhost_target',
+    `Target '${outline.target}' connects to ${host}: on the CI runner that is the runner itself, where no warehouse runs. ` +
+      'Set host to an address the runner can reach (e.g. through a repository secret read with env_var()).',
+  );
+}
+
+/** How to add the loader to a repository today: it is not on the npm registry yet. */
+export function installHint(): string {
+  const tarball = `pipedrive-loader-${packageVersion()}.tgz`;
+  return (
+    'pipedrive-loader is not published on the npm registry yet: in a clone of it run `npm install && npm pack`, copy ' +
+    `${tarball} into this repository (e.g. vendor/), run \`npm install --save-dev ./vendor/${tarball}\`, and commit ` +
+    'vendor/, package.json and package-lock.json (README: Install).'
+  );
+}
+
 function warnAboutPackage(cwd: string, reporter: Reporter): void {
   const file = resolve(cwd, 'package.json');
   let listed = false;
@@ -106,8 +153,7 @@ function warnAboutPackage(cwd: string, reporter: Reporter): void {
   if (!listed) {
     reporter.warn(
       'ci_package_missing',
-      'The workflow runs `npm ci` and `npx pipedrive-loader`: add the loader to this repository with ' +
-        '`npm install --save-dev pipedrive-loader` and commit package.json and package-lock.json.',
+      `The workflow runs \`npm ci\` and then node_modules/.bin/pipedrive-loader, which package.json does not list. ${installHint()}`,
     );
   }
 }
@@ -134,7 +180,11 @@ export function initCiCommand(result: CommandResult): CommandModule<object, Init
         .option('profile', { type: 'string', describe: 'Profile in profiles.yml (default: pipedrive)' })
         .option('target', { type: 'string', describe: "Target the workflow loads into (default: the profile's own target)" })
         .option('profiles-dir', { type: 'string', describe: 'Directory holding profiles.yml (also DBT_PROFILES_DIR)' })
-        .option('node-version', { type: 'string', default: '20', describe: 'Node.js version on the runner' })
+        .option('node-version', {
+          type: 'string',
+          default: DEFAULT_NODE_VERSION,
+          describe: 'Node.js version on the runner (default: the current LTS)',
+        })
         .option('timeout-minutes', { type: 'number', default: 180, describe: 'Upper bound of one run' })
         .option('force', { type: 'boolean', default: false, describe: 'Replace an existing, different workflow file' })
         .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Log format' })
@@ -151,6 +201,7 @@ export function initCiCommand(result: CommandResult): CommandModule<object, Init
         const outline = outlineProfile({ profilesDir: args.profilesDir, profile: args.profile, target: args.target });
         const profilesDir = checkProfile(outline, cwd, reporter);
         const warehouseSecrets = args.warehouseSecret ? [...args.warehouseSecret] : warehouseSecretsOf(outline, reporter);
+        warnAboutLoopbackHost(outline, warehouseSecrets, reporter);
         const workflow = renderGithubWorkflow({
           integration,
           schedule: args.schedule,

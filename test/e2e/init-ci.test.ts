@@ -73,7 +73,9 @@ describe('init-ci', () => {
     expect(result.stdout).toContain(`Wrote ${WORKFLOW}: incremental loads every 30 minutes, and a manual run with a full_refresh input.`);
     expect(result.stdout).toMatch(/Warning: Not passed to the workflow, since profiles.yml gives them defaults: PGHOST\./);
     expect(result.stdout).toContain('Next: add the repository secrets PIPEDRIVE_API_TOKEN, PGUSER, DBT_ENV_SECRET_PG_PASSWORD');
-    expect(result.stdout).not.toContain('npm install --save-dev pipedrive-loader');
+    expect(result.stdout).not.toContain('is not published on the npm registry');
+    // PGHOST is not passed to the runner, so its default, localhost, is what the runner uses.
+    expect(result.stdout).toMatch(/Warning: Target 'prod' connects to localhost \(the default of env_var\('PGHOST'\)\): on the CI runner/);
 
     const text = readFileSync(join(repo, WORKFLOW), 'utf8');
     const { workflow, step } = loadStep(text);
@@ -132,8 +134,12 @@ describe('init-ci', () => {
       const { step } = loadStep(result.stdout);
       expect(step.env).toMatchObject({ DBT_PROFILES_DIR: 'dbt' });
       expect(step.run).toContain('--target prod');
-      // Logs went to stderr, the package warning among them.
-      expect(result.stderr).toContain('npm install --save-dev pipedrive-loader');
+      // Logs went to stderr, the package warning among them: the install that works today.
+      expect(result.stderr).toContain('is not published on the npm registry yet');
+      expect(result.stderr).toMatch(/npm pack.+npm install --save-dev \.\/vendor\/pipedrive-loader-\d+\.\d+\.\d+\.tgz/);
+      expect(result.stderr).not.toContain('npm install --save-dev pipedrive-loader`');
+      expect(result.stdout).toContain('node-version: "24"');
+      expect(result.stdout).not.toMatch(/npm install --save-dev pipedrive-loader\b/);
     } finally {
       rmSync(sub, { recursive: true, force: true });
     }
@@ -152,6 +158,26 @@ describe('init-ci', () => {
       expect(duck.stderr).toMatch(/Target 'dev' is DuckDB: its file lives on the CI runner/);
     } finally {
       rmSync(bare, { recursive: true, force: true });
+    }
+  });
+
+  it('warns about a loopback warehouse host unless the runner gets its own value', async () => {
+    const local = mkdtempSync(join(tmpdir(), 'pdl-init-ci-local-'));
+    try {
+      writeFileSync(
+        join(local, 'profiles.yml'),
+        'pipedrive:\n  target: prod\n  outputs:\n    prod:\n      type: postgres\n      host: 127.0.0.1\n      user: loader\n      dbname: analytics\n',
+      );
+      const literal = await initCi(['--integration', 'Acme CRM', '--out', '-'], local);
+      expect(literal.code).toBe(0);
+      expect(literal.stderr).toMatch(/Warning: Target 'prod' connects to 127\.0\.0\.1: on the CI runner that is the runner itself/);
+
+      // PGHOST passed as a secret: the runner uses the secret's value, not the localhost default.
+      const passed = await initCi(['--integration', 'Acme CRM', '--out', '-', '--warehouse-secret', 'PGHOST', 'PGUSER']);
+      expect(passed.code).toBe(0);
+      expect(passed.stderr).not.toContain('connects to localhost');
+    } finally {
+      rmSync(local, { recursive: true, force: true });
     }
   });
 

@@ -13,8 +13,10 @@ import { loadCommand } from './load.js';
 import { planCommand } from './plan.js';
 import { sandboxCommand } from './sandbox.js';
 import { stateCommand } from './state.js';
+import { attachTopLevelHelp, withHelp } from './help.js';
 import { Reporter, type LogFormat, type OutputStreams } from './output.js';
 import { explainUsageError, UsageError } from './usage.js';
+import { packageVersion } from './version.js';
 
 interface RunnableArgs {
   readonly logFormat: LogFormat;
@@ -105,17 +107,17 @@ export async function main(argv: readonly string[], io: OutputStreams = process)
   const args = joinDashValues(argv);
   const parser = yargs(args);
   try {
-    await parser
+    await attachTopLevelHelp(parser)
       .scriptName('pipedrive-loader')
       .usage('$0 <command> [options]\n\nCopy a Pipedrive company into your data warehouse.')
-      .command(checkCommand(result))
-      .command(loadCommand(result))
-      .command(planCommand(result))
-      .command(stateCommand(result))
-      .command(dbtSourcesCommand(result))
-      .command(dbtModelsCommand(result))
-      .command(initCiCommand(result))
-      .command(sandboxCommand(result))
+      .command(withHelp(checkCommand(result)))
+      .command(withHelp(loadCommand(result)))
+      .command(withHelp(planCommand(result)))
+      .command(withHelp(stateCommand(result)))
+      .command(withHelp(dbtSourcesCommand(result)))
+      .command(withHelp(dbtModelsCommand(result)))
+      .command(withHelp(initCiCommand(result)))
+      .command(withHelp(sandboxCommand(result)))
       .demandCommand(1, 'Name a command: check, load, plan, state, dbt-sources, dbt-models, init-ci or sandbox.')
       .recommendCommands()
       .strict()
@@ -129,6 +131,11 @@ export async function main(argv: readonly string[], io: OutputStreams = process)
         throw new UsageError(explainUsageError(message, args, knownOptions(parser)));
       })
       .help()
+      .alias('help', 'h')
+      .version(packageVersion())
+      .alias('version', 'v')
+      // yargs' default is 80 columns; examples read better wider. Piped output has no width.
+      .wrap(Math.min(110, parser.terminalWidth() || 100))
       .parseAsync();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;

@@ -1,5 +1,6 @@
 import type { Argv, CommandModule } from 'yargs';
-import { startSandbox } from '../sandbox/index.js';
+import { ConfigurationError } from '../errors.js';
+import type { Sandbox } from '../sandbox/index.js';
 import type { LogFormat } from './output.js';
 import type { CommandResult } from './main.js';
 import { untilStopSignal } from './signals.js';
@@ -13,6 +14,27 @@ interface SandboxArgs {
   readonly debug: boolean;
 }
 
+/** Starts the sandbox; a port that is taken or out of range is a configuration error (exit 2). */
+async function listen(args: SandboxArgs): Promise<Sandbox> {
+  if (!Number.isInteger(args.port) || args.port < 0 || args.port > 65535) {
+    throw new ConfigurationError(`--port must be a whole number from 0 to 65535 (0 picks a free port); got ${String(args.port)}.`);
+  }
+  // Loaded only for this command (see openSource in context.ts).
+  const { startSandbox } = await import('../sandbox/index.js');
+  try {
+    return await startSandbox({ port: args.port, seed: args.seed, deals: args.deals, requestsPer2s: args.requestsPer2s });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'EADDRINUSE' || code === 'EACCES') {
+      const why = code === 'EADDRINUSE' ? 'is already in use' : 'needs privileges this user lacks';
+      throw new ConfigurationError(`Port ${args.port} on 127.0.0.1 ${why}: pick another with --port, or --port 0 for a free one.`, {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
 export function sandboxCommand(result: CommandResult): CommandModule<object, SandboxArgs> {
   return {
     command: 'sandbox',
@@ -23,16 +45,11 @@ export function sandboxCommand(result: CommandResult): CommandModule<object, San
         .option('seed', { type: 'number', default: 1, describe: 'Seed of the generated data' })
         .option('deals', { type: 'number', default: 1000, describe: 'Number of deals' })
         .option('requests-per-2s', { type: 'number', default: 100, describe: 'Burst limit per token' })
-        .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const })
-        .option('debug', { type: 'boolean', default: false }) as unknown as Argv<SandboxArgs>,
+        .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Log format' })
+        .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on failure' }) as unknown as Argv<SandboxArgs>,
     handler: (args) =>
       result.run(args, async (reporter) => {
-        const sandbox = await startSandbox({
-          port: args.port,
-          seed: args.seed,
-          deals: args.deals,
-          requestsPer2s: args.requestsPer2s,
-        });
+        const sandbox = await listen(args);
         // The sandbox tokens are public fixtures, not secrets: printing them is the point.
         reporter.info('sandbox_started', `Pipedrive sandbox listening on ${sandbox.url}`, { url: sandbox.url });
         reporter.text(

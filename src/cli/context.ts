@@ -14,8 +14,8 @@ import { ConfigurationError } from '../errors.js';
 import { resolveTarget, type ResolvedTarget } from '../config/profiles.js';
 import { PipedriveClient } from '../pipedrive/client.js';
 import { DEFAULT_REQUESTS_PER_2S, PIPEDRIVE_PLANS, resolveBudgetSettings, type BudgetSettings } from '../pipedrive/settings.js';
-import { startSandbox, type Sandbox } from '../sandbox/index.js';
-import { RESERVED_SCHEMA_PREFIX, schemaNameFromIntegration } from '../schema/naming.js';
+import type { Sandbox } from '../sandbox/index.js';
+import { reservedSchemaReason, schemaNameFromIntegration } from '../schema/naming.js';
 import { MAX_IDENTIFIER_BYTES } from '../schema/types.js';
 import type { LogFormat, Reporter } from './output.js';
 
@@ -73,9 +73,15 @@ export function withCommonOptions<T>(yargs: Argv<T>): Argv<T & CommonArgs> {
         `default ${DEFAULT_REQUESTS_PER_2S}, the Lite plan)`,
     })
     .option('log-format', { choices: ['text', 'json'] as const, default: 'text' as const, describe: 'Log format' })
-    .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on failure' }) as unknown as Argv<
-    T & CommonArgs
-  >;
+    .option('debug', { type: 'boolean', default: false, describe: 'Print stack traces on failure' })
+    // While yargs validates, before the handler opens anything: a schema the loader must not
+    // write to, or an integration name with nothing to make a schema from, stops here (exit 2).
+    // 63 bytes: the limit openDestination applies on every warehouse.
+    .check((argv) => {
+      const args = argv as unknown as CommonArgs;
+      if (args.schema !== undefined || args.integration !== undefined) schemaFor(args, MAX_IDENTIFIER_BYTES);
+      return true;
+    }) as unknown as Argv<T & CommonArgs>;
 }
 
 export interface PipedriveSource {
@@ -123,6 +129,9 @@ export async function openSource(args: CommonArgs, reporter: Reporter, extra: So
   const budget = budgetSettingsFor(args, target, extra.maxTokens);
   const limits = { requestsPer2s: budget.requestsPer2s, maxTokens: extra.enforceTokenCap === false ? undefined : budget.maxTokens };
   if (args.sandbox) {
+    // Imported here, not at the top: the sandbox is a server and a data generator that only
+    // --sandbox needs, and every other command would pay for loading it at startup.
+    const { startSandbox } = await import('../sandbox/index.js');
     const sandbox = await startSandbox({ seed: args.sandboxSeed, deals: args.sandboxDeals });
     reporter.addSecrets([sandbox.adminToken]);
     const client = new PipedriveClient({ baseUrl: sandbox.url, apiToken: sandbox.adminToken, ...limits });
@@ -163,14 +172,13 @@ export interface Destination {
 
 export function schemaFor(args: CommonArgs, maxBytes: number): string {
   if (args.schema !== undefined) {
+    const reserved = reservedSchemaReason(args.schema);
+    if (reserved !== undefined) {
+      throw new ConfigurationError(`--schema '${args.schema}' ${reserved}; give the company a schema of its own, e.g. --schema acme_crm.`);
+    }
     if (!/^[a-z_][a-z0-9_]*$/.test(args.schema) || Buffer.byteLength(args.schema) > maxBytes) {
       throw new ConfigurationError(
         `--schema '${args.schema}' must match ^[a-z_][a-z0-9_]*$ and be at most ${maxBytes} bytes, so dbt can use it unquoted.`,
-      );
-    }
-    if (args.schema.startsWith(RESERVED_SCHEMA_PREFIX)) {
-      throw new ConfigurationError(
-        `--schema '${args.schema}' starts with ${RESERVED_SCHEMA_PREFIX}, which PostgreSQL reserves for its own schemas; pick another name.`,
       );
     }
     return args.schema;
@@ -194,9 +202,10 @@ export async function openDestination(
   reporter.addSecrets(resolved.target.secrets);
   if (resolved.notice !== undefined) reporter.info('target_default', resolved.notice);
   const adapter = await loadAdapter(resolved.target.type);
+  // Before open(), which creates a DuckDB file. 63 bytes everywhere, not the target's own limit,
+  // so a switch of warehouse keeps dbt models valid.
+  const schema = schemaFor(args, Math.min(MAX_IDENTIFIER_BYTES, adapter.dialect.capabilities.maxIdentifierBytes));
   const warehouse = adapter.createClient(resolved.target);
   await warehouse.open();
-  // 63 bytes everywhere, not the target's own limit, so a switch of warehouse keeps dbt models valid.
-  const schema = schemaFor(args, Math.min(MAX_IDENTIFIER_BYTES, adapter.dialect.capabilities.maxIdentifierBytes));
   return { warehouse, resolved, schema, close: () => warehouse.close() };
 }

@@ -99,6 +99,12 @@ function commandPath(argv: readonly string[]): string {
   return words.join(' ');
 }
 
+/** --log-format as given, for errors raised before yargs hands over the parsed arguments. */
+function logFormatOf(argv: readonly string[]): LogFormat {
+  const index = argv.indexOf('--log-format');
+  return argv.includes('--log-format=json') || (index >= 0 && argv[index + 1] === 'json') ? 'json' : 'text';
+}
+
 const COMMAND_WORDS = new Set(['check', 'load', 'plan', 'state', 'show', 'reset', 'dbt-sources', 'init-ci', 'sandbox']);
 
 export async function main(argv: readonly string[], io: OutputStreams = process): Promise<number> {
@@ -138,6 +144,8 @@ export async function main(argv: readonly string[], io: OutputStreams = process)
       .wrap(Math.min(110, parser.terminalWidth() || 100))
       .parseAsync();
   } catch (error) {
+    // A loader error here comes from a check that runs while yargs validates (context.ts).
+    if (isLoaderError(error)) return reportFailure(new Reporter(logFormatOf(args), io), error, false);
     if (!(error instanceof UsageError)) throw error;
     const path = commandPath(args);
     io.stderr.write(`${error.message}\nRun pipedrive-loader ${path === '' ? '' : `${path} `}--help for usage.\n`);

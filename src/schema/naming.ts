@@ -8,6 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { snakeCase } from 'change-case';
+import { ConfigurationError } from '../errors.js';
 import { MAX_IDENTIFIER_BYTES } from './types.js';
 
 export const IDENTIFIER_PATTERN = /^[a-z_][a-z0-9_]*$/;
@@ -112,18 +113,52 @@ export function slugIdentifier(raw: string, options: SlugOptions = {}): string {
   return truncateWithHash(slug, maxBytes, raw);
 }
 
-/**
- * The warehouse schema (dataset) name for an integration: "Stitch Pipedrive" → `stitch_pipedrive`.
- * Falls back to `pipedrive` when nothing usable is left, and prefixes `pipedrive_` before a digit.
- */
 /** PostgreSQL refuses schema names starting with `pg_` (reserved for the system catalogs). */
 export const RESERVED_SCHEMA_PREFIX = 'pg_';
 
+/**
+ * Schemas the loader never writes to, on any warehouse (a switch of warehouse must keep working):
+ * - `information_schema` (every warehouse's catalog views; BigQuery's and Snowflake's
+ *   INFORMATION_SCHEMA too, since names are compared in lower case) and `pg_*` (PostgreSQL's
+ *   system schemas: pg_catalog, pg_toast, pg_temp_N …);
+ * - `main` and `public`, the default schemas of DuckDB and PostgreSQL. They are ordinary schemas,
+ *   but they are where dbt-duckdb and dbt-postgres build models by default: a model named `deals`
+ *   would replace the loaded table while `_loader_state` still says it is loaded, and later
+ *   incremental runs would never bring the rows back. One schema of its own per company avoids it;
+ * - `temp` and `system`, DuckDB's catalogs: `temp.deals` would name the temporary catalog's table.
+ */
+export const SYSTEM_SCHEMAS: ReadonlySet<string> = new Set(['information_schema', 'main', 'public', 'temp', 'system']);
+
+/** Why the loader will not write to `schema`, or undefined when it may. */
+export function reservedSchemaReason(schema: string): string | undefined {
+  const name = schema.toLowerCase();
+  if (name.startsWith(RESERVED_SCHEMA_PREFIX)) return `starts with ${RESERVED_SCHEMA_PREFIX}, which PostgreSQL reserves for its system schemas`;
+  if (name === 'information_schema') return 'is the catalog of the warehouse itself';
+  if (name === 'main' || name === 'public') {
+    return 'is the default schema of DuckDB or PostgreSQL, where dbt builds models by default, so a model could replace a loaded table';
+  }
+  if (SYSTEM_SCHEMAS.has(name)) return "is the name of one of DuckDB's catalogs";
+  return undefined;
+}
+
+/**
+ * The warehouse schema (dataset) name for an integration: "Stitch Pipedrive" → `stitch_pipedrive`.
+ * `pipedrive_` goes before a digit and before a name the loader must not write to ("PG Sales" →
+ * `pipedrive_pg_sales`, "Public" → `pipedrive_public`). A name with no letters or digits at all
+ * ("", "   ", all emoji, CJK) is refused: they used to share one fallback schema, `pipedrive`, so
+ * two such companies would have loaded into each other.
+ */
 export function schemaNameFromIntegration(name: string, maxBytes = MAX_IDENTIFIER_BYTES): string {
-  const slug = slugIdentifier(name, { maxBytes, fallback: 'pipedrive', digitPrefix: 'pipedrive_' });
-  if (!slug.startsWith(RESERVED_SCHEMA_PREFIX)) return slug;
+  if (rawSlug(name) === '') {
+    throw new ConfigurationError(
+      `The integration name ${JSON.stringify(name)} has no letters or digits to make a schema name from. ` +
+        'Name it in Latin letters, e.g. --integration "Acme CRM", or give the schema with --schema.',
+    );
+  }
+  const slug = slugIdentifier(name, { maxBytes, digitPrefix: 'pipedrive_' });
+  if (reservedSchemaReason(slug) === undefined) return slug;
   // "PG Sales" must load on every target, PostgreSQL included.
-  return slugIdentifier(`pipedrive_${slug}`, { maxBytes, fallback: 'pipedrive', digitPrefix: 'pipedrive_' });
+  return slugIdentifier(`pipedrive_${slug}`, { maxBytes, digitPrefix: 'pipedrive_' });
 }
 
 /**

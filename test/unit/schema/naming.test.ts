@@ -1,9 +1,11 @@
+import { ConfigurationError } from '../../../src/errors.js';
 import { describe, expect, it } from 'vitest';
 import {
   byteLength,
   foldAccents,
   IDENTIFIER_PATTERN,
   isValidIdentifier,
+  rawSlug,
   RESERVED_WORDS,
   schemaNameFromIntegration,
   slugIdentifier,
@@ -47,11 +49,17 @@ describe('schemaNameFromIntegration', () => {
     expect(schemaNameFromIntegration('PGA Tour')).toBe('pga_tour');
   });
 
-  it('falls back to pipedrive when nothing usable is left', () => {
-    expect(schemaNameFromIntegration('')).toBe('pipedrive');
-    expect(schemaNameFromIntegration('😀🎉')).toBe('pipedrive');
-    expect(schemaNameFromIntegration('名前')).toBe('pipedrive');
-    expect(schemaNameFromIntegration('---')).toBe('pipedrive');
+  it('refuses a name with nothing usable left, rather than sharing one fallback schema', () => {
+    for (const name of ['', '   ', '😀🎉', '名前', '---']) {
+      expect(() => schemaNameFromIntegration(name)).toThrow(ConfigurationError);
+      expect(() => schemaNameFromIntegration(name)).toThrow(/has no letters or digits/);
+    }
+  });
+
+  it('prefixes a derived name the loader must not write to', () => {
+    expect(schemaNameFromIntegration('Public')).toBe('pipedrive_public');
+    expect(schemaNameFromIntegration('Main')).toBe('pipedrive_main');
+    expect(schemaNameFromIntegration('Information Schema')).toBe('pipedrive_information_schema');
   });
 
   it('never starts with a digit', () => {
@@ -71,6 +79,11 @@ describe('schemaNameFromIntegration', () => {
 
   it('only ever produces [a-z0-9_] names not starting with a digit', () => {
     for (const input of HOSTILE_INPUTS) {
+      // Nothing to make a name from: refused (see above), never a shared fallback.
+      if (rawSlug(input) === '') {
+        expect(() => schemaNameFromIntegration(input), input).toThrow(ConfigurationError);
+        continue;
+      }
       const name = schemaNameFromIntegration(input);
       expect(name, input).toMatch(/^[a-z_][a-z0-9_]*$/);
       expect(name, input).not.toMatch(/^[0-9]/);
@@ -205,8 +218,11 @@ describe('naming properties', () => {
       expect(name.startsWith('_'), JSON.stringify(input)).toBe(false);
       expect(RESERVED_WORDS.has(name)).toBe(false);
       expect(slugIdentifier(input)).toBe(name);
-      const schema = schemaNameFromIntegration(input, 40);
-      expect(isValidIdentifier(schema, 40), JSON.stringify(input)).toBe(true);
+      if (rawSlug(input) === '') {
+        expect(() => schemaNameFromIntegration(input, 40)).toThrow(ConfigurationError);
+      } else {
+        expect(isValidIdentifier(schemaNameFromIntegration(input, 40), 40), JSON.stringify(input)).toBe(true);
+      }
     }
   });
 

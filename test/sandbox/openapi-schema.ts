@@ -8,9 +8,27 @@
  *   the embedded product schema instead (see `productItemSchema`).
  * - Undeclared fields need no exception: the schemas do not forbid additional properties.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+
+/** Where the shared reference lives beside a clone: ../shared/reference/pipedrive-openapi. */
+export const SIBLING_SPEC_DIR = '../shared/reference/pipedrive-openapi';
+
+/**
+ * The folder holding Pipedrive's v1.yml and v2.yml: PIPEDRIVE_OPENAPI_DIR when set, otherwise
+ * SIBLING_SPEC_DIR relative to the repository root when it holds both files, so a plain
+ * `npm test` finds it without any setup. Undefined when neither exists (the tests then skip,
+ * saying so).
+ */
+export function findSpecDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const given = env['PIPEDRIVE_OPENAPI_DIR'];
+  if (given !== undefined && given !== '') return given;
+  const root = fileURLToPath(new URL('../..', import.meta.url));
+  const sibling = resolve(root, SIBLING_SPEC_DIR);
+  return existsSync(join(sibling, 'v1.yml')) && existsSync(join(sibling, 'v2.yml')) ? sibling : undefined;
+}
 
 export type Schema = Record<string, unknown>;
 export type Spec = { paths: Record<string, Record<string, Schema>> } & Schema;

@@ -99,6 +99,15 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     epilogue: NO_TOKEN,
     hidden: PIPEDRIVE_ONLY,
   },
+  'dbt-models': {
+    examples: [
+      ['$0 dbt-models --integration "Acme CRM"', 'Write a staging model and its tests per table to models/pipedrive/'],
+      ['$0 dbt-models --integration "Acme CRM" --target prod --out models/staging/pipedrive', "Quoted for target prod's warehouse"],
+      ['$0 dbt-models --sandbox', 'For the sandbox schema'],
+    ],
+    epilogue: NO_TOKEN,
+    hidden: PIPEDRIVE_ONLY,
+  },
   'init-ci': {
     examples: [
       ['$0 init-ci --integration "Acme CRM"', 'Write .github/workflows/pipedrive-loader-acme_crm.yml'],

@@ -45,7 +45,7 @@ describe('help and version', () => {
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/-h, --help/);
       expect(result.stdout).toMatch(/-v, --version/);
-      for (const command of ['check', 'load', 'plan', 'state', 'dbt-sources', 'init-ci', 'sandbox']) {
+      for (const command of ['check', 'load', 'plan', 'state', 'dbt-sources', 'dbt-models', 'init-ci', 'sandbox']) {
         expect(result.stdout).toContain(`pipedrive-loader ${command}`);
       }
       expect(examples(result.stdout).length).toBeGreaterThanOrEqual(2);
@@ -54,7 +54,7 @@ describe('help and version', () => {
   }, MANY);
 
   it('every command has 2–3 examples and says whether it reads PIPEDRIVE_API_TOKEN', async () => {
-    const paths = [['check'], ['load'], ['plan'], ['state', 'show'], ['state', 'reset'], ['dbt-sources'], ['init-ci'], ['sandbox']];
+    const paths = [['check'], ['load'], ['plan'], ['state', 'show'], ['state', 'reset'], ['dbt-sources'], ['dbt-models'], ['init-ci'], ['sandbox']];
     const results = await Promise.all(paths.map((path) => cli([...path, '-h'])));
     results.forEach((result, index) => {
       const path = (paths[index] ?? []).join(' ');

@@ -42,6 +42,62 @@ export interface InjectedError {
   readonly errors: ApiErrorItem[];
 }
 
+/** What a run cost the fake, counted as the requests arrive (kept even when requests are not). */
+export interface FakeBigQueryStats {
+  /** Load jobs (multipart uploads into a table). */
+  loadJobs: number;
+  /** Query jobs by what their statement is. `merges`: see isMergeOfStaging. */
+  merges: number;
+  ddl: number;
+  /** BEGIN / COMMIT / ROLLBACK TRANSACTION and CALL BQ.ABORT_SESSION(). */
+  transactionControl: number;
+  /** Writes to the loader's own tables (_loader_state, _loader_columns, _loader_runs …). */
+  stateWrites: number;
+  otherQueries: number;
+  /** REST calls that are not jobs (tables.insert of staging tables, datasets.get …). */
+  otherApiCalls: number;
+  /** Bytes of data uploaded by load jobs (the NDJSON, without the job resource). */
+  bytesStaged: number;
+  /** Time spent handling requests once their body had arrived, in milliseconds. */
+  busyMs: number;
+}
+
+export const emptyStats = (): FakeBigQueryStats => ({
+  loadJobs: 0, merges: 0, ddl: 0, transactionControl: 0, stateWrites: 0, otherQueries: 0, otherApiCalls: 0, bytesStaged: 0, busyMs: 0,
+});
+
+/**
+ * A statement that moves a batch from a staging table into its target: MERGE, or the
+ * INSERT … SELECT … FROM <staging> that replaces it when every key of the batch is new (a
+ * backfill). Counted together as the merges a load runs, whichever form the dialect chose.
+ */
+function isMergeOfStaging(word: string, sql: string): boolean {
+  return word === 'MERGE' || (word === 'INSERT' && /\bSELECT\b[\s\S]*\bFROM\b[^,]*_loader_staging_/i.test(sql));
+}
+
+/** A write to one of the loader's own tables (`_loader_…` but not a staging table). */
+function isStateWrite(word: string, sql: string): boolean {
+  return ['INSERT', 'DELETE', 'UPDATE', 'MERGE'].includes(word) && /^\s*\w+\s+(?:INTO\s+|FROM\s+)?\S*_loader_(?!staging_)/i.test(sql);
+}
+
+/** The kind of a query job's statement, from its first keyword. */
+export function statementKind(sql: string): 'merge' | 'ddl' | 'transactionControl' | 'stateWrites' | 'otherQueries' {
+  const word = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
+  if (isMergeOfStaging(word, sql)) return 'merge';
+  if (isStateWrite(word, sql)) return 'stateWrites';
+  if (['CREATE', 'ALTER', 'DROP'].includes(word)) return 'ddl';
+  if (['BEGIN', 'COMMIT', 'ROLLBACK'].includes(word) || /^\s*CALL\s+BQ\.ABORT_SESSION/i.test(sql)) return 'transactionControl';
+  return 'otherQueries';
+}
+
+export interface FakeBigQueryOptions {
+  /**
+   * Keep every request (with its body) in `requests`; the default. The bench turns it off, so
+   * that 100,000 staged rows are counted in `stats` and not held in memory.
+   */
+  readonly keepRequests?: boolean;
+}
+
 interface JobRecord {
   readonly resource: Record<string, unknown>;
   readonly outcome: QueryOutcome | undefined;
@@ -54,10 +110,16 @@ export class FakeBigQuery {
   readonly #injected: InjectedError[] = [];
   #server: Server | undefined;
   #sessions = 0;
+  readonly #keepRequests: boolean;
+  stats: FakeBigQueryStats = emptyStats();
   /** Decides each query job's answer from its SQL and configuration. */
   onQuery: (sql: string, config: Record<string, unknown>) => QueryOutcome = () => ({});
   /** Decides whether a load job fails (undefined: it succeeds). */
   onLoad: (metadata: Record<string, unknown>, ndjson: string) => ApiErrorItem | undefined = () => undefined;
+
+  constructor(options: FakeBigQueryOptions = {}) {
+    this.#keepRequests = options.keepRequests ?? true;
+  }
 
   get url(): string {
     const address = this.#server?.address() as AddressInfo | undefined;
@@ -69,7 +131,11 @@ export class FakeBigQuery {
     this.#server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
-      req.on('end', () => this.#handle(req, Buffer.concat(chunks).toString('utf8'), res));
+      req.on('end', () => {
+        const started = process.hrtime.bigint();
+        this.#handle(req, Buffer.concat(chunks).toString('utf8'), res);
+        this.stats.busyMs += Number(process.hrtime.bigint() - started) / 1e6;
+      });
     });
     await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
   }
@@ -100,7 +166,8 @@ export class FakeBigQuery {
   #handle(req: IncomingMessage, body: string, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const record = parseRequest(req, url, body);
-    this.requests.push(record);
+    if (this.#keepRequests) this.requests.push(record);
+    this.#count(record);
     const injected = this.#injected.findIndex((candidate) => candidate.match(record));
     if (injected >= 0) {
       const [error] = this.#injected.splice(injected, 1);
@@ -130,6 +197,21 @@ export class FakeBigQuery {
     }
     if (req.method === 'POST' && /^\/bigquery\/v2\/projects\/([^/]+)\/datasets$/.test(path)) return send(res, 200, record.json);
     sendError(res, 404, [{ reason: 'notFound', message: `fake BigQuery has no route ${req.method} ${path}` }]);
+  }
+
+  #count(record: RecordedRequest): void {
+    const stats = this.stats;
+    if (record.method === 'POST' && record.path.startsWith('/upload/')) {
+      stats.loadJobs += 1;
+      stats.bytesStaged += Buffer.byteLength(record.upload ?? '');
+    } else if (record.method === 'POST' && /^\/bigquery\/v2\/projects\/[^/]+\/jobs$/.test(record.path)) {
+      const query = ((record.json?.['configuration'] ?? {}) as Record<string, { query?: unknown }>)['query'];
+      const kind = statementKind(String(query?.query ?? ''));
+      stats[kind === 'merge' ? 'merges' : kind] += 1;
+    } else if (!/\/(jobs|queries)\/[^/]+$/.test(record.path)) {
+      // Polling a job (jobs.get, getQueryResults) is part of the job; anything else is its own call.
+      stats.otherApiCalls += 1;
+    }
   }
 
   #insertQuery(record: RecordedRequest, res: ServerResponse): void {

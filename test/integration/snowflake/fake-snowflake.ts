@@ -35,7 +35,57 @@ export interface Bindings {
   readonly [position: string]: { readonly type: string; readonly value: unknown };
 }
 
+/** What a run cost the fake, counted as statements arrive (kept even when requests are not). */
+export interface FakeSnowflakeStats {
+  /** Array-bound INSERTs (the adapter's staging: one request per chunk of rows) and PUTs. */
+  loads: number;
+  merges: number;
+  /** See isMergeOfStaging. */
+  ddl: number;
+  /** BEGIN, COMMIT, ROLLBACK. */
+  transactionControl: number;
+  /** Writes to the loader's own tables (_loader_state, _loader_columns, _loader_runs …). */
+  stateWrites: number;
+  otherStatements: number;
+  /** Bytes of the bound values of array-bound INSERTs (their JSON in the request), and of PUT files. */
+  bytesStaged: number;
+  /** Time spent answering statements once their body had arrived, in milliseconds. */
+  busyMs: number;
+}
+
+export const emptyStats = (): FakeSnowflakeStats => ({ loads: 0, merges: 0, ddl: 0, transactionControl: 0, stateWrites: 0, otherStatements: 0, bytesStaged: 0, busyMs: 0 });
+
+/**
+ * A statement that moves a batch from a staging table into its target: MERGE, or the
+ * INSERT … SELECT … FROM <staging> that replaces it when every key of the batch is new (a
+ * backfill). Counted together as the merges a load runs, whichever form the dialect chose.
+ */
+function isMergeOfStaging(word: string, sql: string): boolean {
+  return word === 'MERGE' || (word === 'INSERT' && /\bSELECT\b[\s\S]*\bFROM\b[^,]*_loader_staging_/i.test(sql));
+}
+
+/** A write to one of the loader's own tables (`_loader_…` but not a staging table). */
+function isStateWrite(word: string, sql: string): boolean {
+  return ['INSERT', 'DELETE', 'UPDATE', 'MERGE'].includes(word) && /^\s*\w+\s+(?:INTO\s+|FROM\s+)?\S*_loader_(?!staging_)/i.test(sql);
+}
+
+/** The kind of a statement, from its first keyword and whether its binds are arrays. */
+export function statementKind(sql: string, bindings: Bindings | undefined): Exclude<keyof FakeSnowflakeStats, 'bytesStaged' | 'busyMs'> {
+  const word = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
+  if (word === 'PUT' || (word === 'INSERT' && Object.values(bindings ?? {}).some((bind) => Array.isArray(bind.value)))) return 'loads';
+  if (isMergeOfStaging(word, sql)) return 'merges';
+  if (isStateWrite(word, sql)) return 'stateWrites';
+  if (['CREATE', 'ALTER', 'DROP', 'UNDROP', 'TRUNCATE', 'COMMENT', 'GRANT', 'REVOKE'].includes(word)) return 'ddl';
+  if (['BEGIN', 'COMMIT', 'ROLLBACK'].includes(word)) return 'transactionControl';
+  return 'otherStatements';
+}
+
 export interface FakeOptions {
+  /**
+   * Keep every request (with its body) in `requests`; the default. The bench turns it off, so
+   * that 100,000 staged rows are counted in `stats` and not held in memory.
+   */
+  readonly keepRequests?: boolean;
   /** Answer for a statement; undefined → a generic "statement executed" result. */
   respond?(sql: string, bindings: Bindings | undefined): FakeAnswer | undefined;
   /** Makes the login fail with Snowflake's answer for bad credentials. */
@@ -173,6 +223,7 @@ export class FakeSnowflake {
   readonly requests: RecordedRequest[] = [];
   #server: Server | undefined;
   #failNext: number[] = [];
+  stats: FakeSnowflakeStats = emptyStats();
 
   constructor(private options: FakeOptions = {}) {}
 
@@ -206,7 +257,11 @@ export class FakeSnowflake {
       void (async () => {
         const url = new URL(request.url ?? '/', 'http://127.0.0.1');
         const body = await readBody(request);
-        this.requests.push({
+        const started = process.hrtime.bigint();
+        response.once('finish', () => {
+          this.stats.busyMs += Number(process.hrtime.bigint() - started) / 1e6;
+        });
+        if (this.options.keepRequests ?? true) this.requests.push({
           method: request.method ?? '',
           path: url.pathname,
           query: url.searchParams,
@@ -226,6 +281,9 @@ export class FakeSnowflake {
             if (status !== undefined) return send(status, { message: 'Service Unavailable' });
             const sql = String(body?.['sqlText'] ?? '');
             const bindings = body?.['bindings'] as Bindings | undefined;
+            const kind = statementKind(sql, bindings);
+            this.stats[kind] += 1;
+            if (kind === 'loads' && bindings) this.stats.bytesStaged += Buffer.byteLength(JSON.stringify(bindings));
             const answer =
               this.options.respond?.(sql, bindings) ?? (/CURRENT_DATABASE\(\)/.test(sql) ? sessionAnswer(this.options) : STATEMENT_DONE);
             if ('httpStatus' in answer) return send(answer.httpStatus, { message: 'failure' });

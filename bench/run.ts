@@ -8,19 +8,22 @@
  *            for 100,000 and 1,000,000 deals
  *   postgres end-to-end rows/s into PostgreSQL for 100,000 deals next to a bare COPY of the same
  *            rows, their ratio, the reading floor (bench/read-child.mjs) and peak RSS (bench/postgres.ts)
+ *   cloud-cost jobs/statements by kind, bytes staged, peak RSS and time for 100,000 deals loaded
+ *            into the recording fakes of BigQuery and Snowflake (bench/cloud.ts)
  *
- * BENCH_SCENARIOS=extract,duckdb-100k,duckdb-1m,postgres-100k selects scenarios (default: all).
+ * BENCH_SCENARIOS=extract,duckdb-100k,duckdb-1m,postgres-100k,cloud-cost selects scenarios (default: all).
  * The 100k scenarios warm the sandbox first (bench/warm.ts) and print what that cost.
  * BENCH_LOADER_NODE_ARGS passes Node flags to the loader child (profiling: '--cpu-prof').
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startSandbox, type Sandbox, type SandboxEntity } from '../src/sandbox/index.js';
 import { bareCopyRate, createBenchDatabase, watchBackendCpu, writePostgresProfile } from './postgres.js';
 import { describeWarmUp, warmDeals } from './warm.js';
 import { minimum } from './minimum.js';
+import { bigqueryCost, snowflakeCost } from './cloud.js';
 
 interface ChildResult {
   readonly exitCode: number;
@@ -33,13 +36,16 @@ interface ChildResult {
 /** Extra Node flags for the loader child, e.g. BENCH_LOADER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
 const loaderNodeArgs = (process.env.BENCH_LOADER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
-/** Runs the loader in `dir` (where its DuckDB file lives, so later runs there are incremental). */
-function runLoader(dir: string, args: readonly string[], token: string): Promise<ChildResult> {
+/**
+ * Runs the loader in `dir` (where its DuckDB file lives, so later runs there are incremental).
+ * `script` is the child to run (cloud-child.mjs for the cloud fakes), `env` what it adds.
+ */
+function runLoader(dir: string, args: readonly string[], token: string, script = 'child.mjs', env: Readonly<Record<string, string>> = {}): Promise<ChildResult> {
   // HOME is the scenario's folder, so only a profiles.yml the scenario wrote there is found.
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...loaderNodeArgs, join(import.meta.dirname, 'child.mjs'), ...args], {
+    const child = spawn(process.execPath, [...loaderNodeArgs, join(import.meta.dirname, script), ...args], {
       cwd: dir,
-      env: { ...process.env, PIPEDRIVE_API_TOKEN: token, HOME: dir },
+      env: { ...process.env, ...env, PIPEDRIVE_API_TOKEN: token, HOME: dir },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -206,11 +212,29 @@ async function postgresScenario(dir: string, deals: number): Promise<void> {
   }
 }
 
+/** 100,000 deals into the BigQuery and Snowflake fakes, each in its own folder (its own profiles.yml). */
+async function cloudCostScenario(dir: string, deals: number): Promise<void> {
+  const sandbox = await startSandbox({ seed: 42, deals, dealCustomFields: 40 });
+  try {
+    const rows = await count(sandbox, 'deals');
+    console.log(`\n## cloud-cost: ${describeWarmUp(await warmDeals(sandbox))}`);
+    for (const [name, measure] of [['bq', bigqueryCost], ['sf', snowflakeCost]] as const) {
+      const home = join(dir, name);
+      mkdirSync(home);
+      await measure(home, rows, (where, env) =>
+        runLoader(where, loaderArgs(sandbox, ['--streams', 'deals', '--target', name]), sandbox.adminToken, 'cloud-child.mjs', env));
+    }
+  } finally {
+    await sandbox.close();
+  }
+}
+
 const scenarios: Record<string, (dir: string) => Promise<void>> = {
   'postgres-100k': (dir) => postgresScenario(dir, 100_000),
   extract: extractScenario,
   'duckdb-100k': (dir) => duckdbScenario(dir, 100_000, true),
   'duckdb-1m': (dir) => duckdbScenario(dir, 1_000_000, false),
+  'cloud-cost': (dir) => cloudCostScenario(dir, Number(process.env.BENCH_CLOUD_DEALS ?? 100_000)),
 };
 const selected = (process.env.BENCH_SCENARIOS ?? Object.keys(scenarios).join(',')).split(',');
 console.log(`# pipedrive-loader bench (${new Date().toISOString()}, node ${process.version})`);

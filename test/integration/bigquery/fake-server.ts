@@ -3,9 +3,15 @@
  * its `apiEndpoint` option. It records every request and answers like the API: jobs.insert,
  * jobs.get, jobs.getQueryResults, multipart uploads of load jobs, tables.insert/get/delete and
  * datasets.get/insert/delete. It executes no SQL: `onQuery` decides each query's canned answer.
+ *
+ * It refuses what BigQuery refuses (fake-rules.ts, each rule with its documentation page): a
+ * query over 1,024K characters, DDL on permanent tables inside a session's open transaction, a
+ * second query in a session while one is running, and unknown types in column definitions,
+ * query parameters, table resources and load schemas.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { ddlInTransaction, queryTooLarge, sessionBusy, unknownColumnType, unknownParameterType, unknownSchemaType } from './fake-rules.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -98,6 +104,12 @@ export interface FakeBigQueryOptions {
   readonly keepRequests?: boolean;
 }
 
+/** A session's state: whether a transaction is open, and the job it is running (until seen done). */
+interface SessionState {
+  inTransaction: boolean;
+  running: string | undefined;
+}
+
 interface JobRecord {
   readonly resource: Record<string, unknown>;
   readonly outcome: QueryOutcome | undefined;
@@ -110,6 +122,8 @@ export class FakeBigQuery {
   readonly #injected: InjectedError[] = [];
   #server: Server | undefined;
   #sessions = 0;
+  /** Live sessions by id; BQ.ABORT_SESSION ends one. */
+  readonly #sessionState = new Map<string, SessionState>();
   readonly #keepRequests: boolean;
   stats: FakeBigQueryStats = emptyStats();
   /** Decides each query job's answer from its SQL and configuration. */
@@ -181,6 +195,9 @@ export class FakeBigQuery {
     if (req.method === 'POST' && /^\/bigquery\/v2\/projects\/([^/]+)\/jobs$/.test(path)) {
       return this.#insertQuery(record, res);
     }
+    if (req.method === 'GET' && (match = /^\/bigquery\/v2\/projects\/([^/]+)\/(?:queries|jobs)\/([^/]+)$/.exec(path))) {
+      this.#seenDone(decodeURIComponent(match[2] ?? ''));
+    }
     if (req.method === 'GET' && (match = /^\/bigquery\/v2\/projects\/([^/]+)\/queries\/([^/]+)$/.exec(path))) {
       return this.#queryResults(decodeURIComponent(match[2] ?? ''), record.query['pageToken'], res);
     }
@@ -189,6 +206,8 @@ export class FakeBigQuery {
       return job ? send(res, 200, doneResource(job)) : sendError(res, 404, [{ reason: 'notFound', message: 'Not found: Job' }]);
     }
     if (req.method === 'POST' && /^\/bigquery\/v2\/projects\/([^/]+)\/datasets\/([^/]+)\/tables$/.test(path)) {
+      const invalid = unknownSchemaType(record.json?.['schema']);
+      if (invalid) return sendError(res, 400, [invalid]);
       return send(res, 200, { kind: 'bigquery#table', ...(record.json ?? {}), creationTime: String(Date.now()) });
     }
     if ((match = /^\/bigquery\/v2\/projects\/([^/]+)\/datasets\/([^/]+)(\/tables\/([^/]+))?$/.exec(path))) {
@@ -218,20 +237,55 @@ export class FakeBigQuery {
     const resource = { ...(record.json ?? {}) } as Record<string, unknown>;
     const configuration = (resource['configuration'] ?? {}) as Record<string, unknown>;
     const query = (configuration['query'] ?? {}) as Record<string, unknown>;
-    const outcome = this.onQuery(String(query['query']), query);
+    const sql = String(query['query']);
     const reference = resource['jobReference'] as { jobId: string };
+    const sessionId = (query['connectionProperties'] as { key: string; value: string }[] | undefined)?.find((p) => p.key === 'session_id')?.value;
+    const session = sessionId === undefined ? undefined : this.#sessionState.get(sessionId);
+    const refused =
+      queryTooLarge(sql) ??
+      unknownParameterType(query['queryParameters']) ??
+      unknownColumnType(sql) ??
+      (sessionId !== undefined && session === undefined ? { reason: 'invalidQuery', location: 'query', message: `Session ${sessionId} has been terminated or does not exist.` } : undefined) ??
+      (session?.running !== undefined && sessionId !== undefined ? sessionBusy(sessionId) : undefined) ??
+      (session?.inTransaction ? ddlInTransaction(sql) : undefined);
+    const outcome: QueryOutcome = refused ? { fail: refused } : this.onQuery(sql, query);
     // Like BigQuery, the session id of a createSession query is in the job's statistics.
-    const statistics = query['createSession'] ? { sessionInfo: { sessionId: `fake-session-${(this.#sessions += 1)}` } } : {};
+    let statistics = {};
+    if (!refused && query['createSession']) {
+      const id = `fake-session-${(this.#sessions += 1)}`;
+      statistics = { sessionInfo: { sessionId: id } };
+      this.#sessionState.set(id, { inTransaction: false, running: undefined });
+      this.#track(id, sql, reference.jobId);
+    } else if (!refused && sessionId !== undefined) {
+      this.#track(sessionId, sql, reference.jobId);
+    }
     const job: JobRecord = { resource: { ...resource, kind: 'bigquery#job', statistics, status: { state: 'RUNNING' } }, outcome };
     this.#jobs.set(reference.jobId, job);
     send(res, 200, job.resource);
+  }
+
+  /** A session's transaction follows its statements; the job keeps the session busy until seen done. */
+  #track(sessionId: string, sql: string, jobId: string): void {
+    const state = this.#sessionState.get(sessionId);
+    if (!state) return;
+    if (/^\s*CALL\s+BQ\.ABORT_SESSION\b/i.test(sql)) {
+      this.#sessionState.delete(sessionId);
+      return;
+    }
+    if (/^\s*BEGIN(\s+TRANSACTION)?\s*;?\s*$/i.test(sql)) state.inTransaction = true;
+    if (/^\s*(COMMIT|ROLLBACK)(\s+TRANSACTION)?\s*;?\s*$/i.test(sql)) state.inTransaction = false;
+    state.running = jobId;
+  }
+
+  #seenDone(jobId: string): void {
+    for (const state of this.#sessionState.values()) if (state.running === jobId) state.running = undefined;
   }
 
   #insertLoad(record: RecordedRequest, res: ServerResponse): void {
     const resource = { ...(record.json ?? {}) } as Record<string, unknown>;
     const load = ((resource['configuration'] ?? {}) as Record<string, unknown>)['load'] as Record<string, unknown>;
     const reference = resource['jobReference'] as { jobId: string };
-    const loadError = this.onLoad(load, record.upload ?? '');
+    const loadError = unknownSchemaType(load['schema']) ?? this.onLoad(load, record.upload ?? '');
     const job: JobRecord = { resource: { ...resource, kind: 'bigquery#job', status: { state: 'RUNNING' } }, outcome: undefined, ...(loadError ? { loadError } : {}) };
     this.#jobs.set(reference.jobId, job);
     send(res, 200, job.resource);

@@ -391,23 +391,35 @@ describe('BigQuery adapter against a fake REST API', () => {
   it('holds back only the DROP of its own staging tables until after COMMIT, in either spelling', async () => {
     const staging = await client.writeStaging({ schema: 'pipedrive', name: 'deals' }, [{ name: 'id', type: 'bigint' }], [{ id: 1 }, { id: 2 }]);
     fake.requests.length = 0;
+    // Any other DROP runs where it is issued: inside the session, where BigQuery refuses it
+    // (fake-rules.ts, ddlInTransaction), so the transaction fails and rolls back.
+    const other = client.transaction((session) => session.execute('DROP TABLE `pipedrive`.`not_staging`'));
+    await expect(other).rejects.toThrow(/not supported inside a transaction/);
+    expect(fake.queryJobs().map((job) => [job.sql, job.config['connectionProperties'] ? 'in session' : 'outside'])).toEqual([
+      ['BEGIN TRANSACTION', 'outside'],
+      ['DROP TABLE `pipedrive`.`not_staging`', 'in session'],
+      ['ROLLBACK TRANSACTION', 'in session'],
+      ['CALL BQ.ABORT_SESSION()', 'in session'],
+    ]);
+    fake.requests.length = 0;
     await client.transaction(async (session) => {
-      await session.execute('DROP TABLE `pipedrive`.`not_staging`');
       await session.execute(`DROP TABLE ${bigqueryDialect.qualify(staging)}`);
       await session.execute('UPDATE `pipedrive`.`deals` AS t SET `_deleted_at` = CAST(? AS TIMESTAMP) WHERE TRUE', ['2024-01-01T00:00:00Z']);
     });
     const jobs = fake.queryJobs();
     expect(jobs.map((job) => [job.sql.split(' (')[0], job.config['connectionProperties'] ? 'in session' : 'outside'])).toEqual([
       ['BEGIN TRANSACTION', 'outside'],
-      ['DROP TABLE `pipedrive`.`not_staging`', 'in session'],
       ['UPDATE `pipedrive`.`deals` AS t SET `_deleted_at` = CAST(? AS TIMESTAMP) WHERE TRUE', 'in session'],
       ['COMMIT TRANSACTION', 'in session'],
       ['CALL BQ.ABORT_SESSION()', 'in session'],
       [`DROP TABLE ${client.dialect.qualify(staging)}`, 'outside'],
     ]);
-    // Dropped once: a later DROP of the same table is an ordinary statement again.
+    // Dropped once: a later DROP of the same table is an ordinary statement again, sent into the
+    // session (where BigQuery refuses it).
     fake.requests.length = 0;
-    await client.transaction((session) => session.execute(`DROP TABLE ${client.dialect.qualify(staging)}`));
+    await expect(client.transaction((session) => session.execute(`DROP TABLE ${client.dialect.qualify(staging)}`))).rejects.toThrow(
+      /not supported inside a transaction/,
+    );
     expect(fake.queryJobs().map((job) => job.sql)).toContain(`DROP TABLE ${client.dialect.qualify(staging)}`);
     expect(fake.queryJobs()).toHaveLength(4);
   });

@@ -4,10 +4,17 @@
  * SDK parses: login `data.token/masterToken/sessionId/parameters`, query `data.rowtype/rowset`,
  * errors `success: false` with `code`, `data.sqlState`). It executes no SQL: a test gives a
  * `respond` function that maps a statement to rows or an error.
+ *
+ * It refuses what Snowflake refuses, or what this loader must never send (fake-rules.ts, each
+ * rule with its documentation page): statement text over 1 MB, a request over 128 MB, unknown
+ * bind types and unknown column types. And it models what Snowflake does with DDL in an open
+ * transaction: it commits that transaction first, then runs the DDL; `transactions` records how
+ * each transaction ended, so a test can see what a statement would have committed.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
+import { isDdl, requestTooLarge, statementTooLarge, unknownBindType, unknownColumnType } from './fake-rules.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -49,11 +56,22 @@ export interface FakeSnowflakeStats {
   otherStatements: number;
   /** Bytes of the bound values of array-bound INSERTs (their JSON in the request), and of PUT files. */
   bytesStaged: number;
+  /** DDL that committed an open transaction holding writes (Snowflake's implicit commit). */
+  ddlCommitsOfWrites: number;
   /** Time spent answering statements once their body had arrived, in milliseconds. */
   busyMs: number;
 }
 
-export const emptyStats = (): FakeSnowflakeStats => ({ loads: 0, merges: 0, ddl: 0, transactionControl: 0, stateWrites: 0, otherStatements: 0, bytesStaged: 0, busyMs: 0 });
+/** How one transaction of a session ended, with the statements it held. */
+export interface EndedTransaction {
+  readonly statements: readonly string[];
+  /** 'commit', 'rollback', or the DDL statement that committed it. */
+  readonly end: string;
+}
+
+export const emptyStats = (): FakeSnowflakeStats => ({
+  loads: 0, merges: 0, ddl: 0, transactionControl: 0, stateWrites: 0, otherStatements: 0, bytesStaged: 0, ddlCommitsOfWrites: 0, busyMs: 0,
+});
 
 /**
  * A statement that moves a batch from a staging table into its target: MERGE, or the
@@ -70,7 +88,7 @@ function isStateWrite(word: string, sql: string): boolean {
 }
 
 /** The kind of a statement, from its first keyword and whether its binds are arrays. */
-export function statementKind(sql: string, bindings: Bindings | undefined): Exclude<keyof FakeSnowflakeStats, 'bytesStaged' | 'busyMs'> {
+export function statementKind(sql: string, bindings: Bindings | undefined): Exclude<keyof FakeSnowflakeStats, 'bytesStaged' | 'busyMs' | 'ddlCommitsOfWrites'> {
   const word = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
   if (word === 'PUT' || (word === 'INSERT' && Object.values(bindings ?? {}).some((bind) => Array.isArray(bind.value)))) return 'loads';
   if (isMergeOfStaging(word, sql)) return 'merges';
@@ -88,6 +106,8 @@ export interface FakeOptions {
   readonly keepRequests?: boolean;
   /** Answer for a statement; undefined → a generic "statement executed" result. */
   respond?(sql: string, bindings: Bindings | undefined): FakeAnswer | undefined;
+  /** The request size limit (default: the documented 128 MB), lowered by a test that cannot send 128 MB. */
+  readonly maxRequestBytes?: number;
   /** Makes the login fail with Snowflake's answer for bad credentials. */
   readonly rejectLogin?: boolean;
   readonly session?: { readonly database?: string | null; readonly warehouse?: string | null; readonly role?: string };
@@ -224,6 +244,11 @@ export class FakeSnowflake {
   #server: Server | undefined;
   #failNext: number[] = [];
   stats: FakeSnowflakeStats = emptyStats();
+  /** Ended transactions, in order (kept only when requests are). */
+  readonly transactions: EndedTransaction[] = [];
+  /** The open transaction of each session (by session token): its statements so far. */
+  readonly #open = new Map<string, string[]>();
+  #logins = 0;
 
   constructor(private options: FakeOptions = {}) {}
 
@@ -252,6 +277,33 @@ export class FakeSnowflake {
     return this.requests.filter((request) => request.path === '/queries/v1/query-request');
   }
 
+  /**
+   * A session's transaction as Snowflake keeps it (https://docs.snowflake.com/en/sql-reference/transactions):
+   * BEGIN opens one (and is ignored while one is open), COMMIT and ROLLBACK end it, and DDL
+   * commits the open one before it runs, as its own transaction.
+   */
+  #transact(session: string, sql: string): void {
+    const open = this.#open.get(session);
+    const word = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
+    const end = (how: string): void => {
+      this.#open.delete(session);
+      if (!open) return;
+      if (this.options.keepRequests ?? true) this.transactions.push({ statements: open, end: how });
+    };
+    if (word === 'BEGIN' || /^\s*START\s+TRANSACTION\b/i.test(sql)) {
+      if (!open) this.#open.set(session, []);
+    } else if (word === 'COMMIT') {
+      end('commit');
+    } else if (word === 'ROLLBACK') {
+      end('rollback');
+    } else if (isDdl(sql)) {
+      if (open && open.some((statement) => !/^\s*SELECT\b/i.test(statement))) this.stats.ddlCommitsOfWrites += 1;
+      end(sql.replace(/\s+/g, ' ').slice(0, 80));
+    } else if (open) {
+      open.push(sql);
+    }
+  }
+
   async start(): Promise<void> {
     this.#server = createServer((request, response) => {
       void (async () => {
@@ -274,8 +326,13 @@ export class FakeSnowflake {
           response.end(JSON.stringify(json));
         };
         switch (url.pathname) {
-          case '/session/v1/login-request':
-            return send(200, this.options.rejectLogin ? LOGIN_REJECTED : LOGIN_OK);
+          case '/session/v1/login-request': {
+            if (this.options.rejectLogin) return send(200, LOGIN_REJECTED);
+            // Each login is its own session: its own token (the first keeps the plain one).
+            this.#logins += 1;
+            const token = this.#logins === 1 ? LOGIN_OK.data.token : `${LOGIN_OK.data.token}-${this.#logins}`;
+            return send(200, { ...LOGIN_OK, data: { ...LOGIN_OK.data, token, sessionId: LOGIN_OK.data.sessionId + this.#logins - 1 } });
+          }
           case '/queries/v1/query-request': {
             const status = this.#failNext.shift();
             if (status !== undefined) return send(status, { message: 'Service Unavailable' });
@@ -284,6 +341,13 @@ export class FakeSnowflake {
             const kind = statementKind(sql, bindings);
             this.stats[kind] += 1;
             if (kind === 'loads' && bindings) this.stats.bytesStaged += Buffer.byteLength(JSON.stringify(bindings));
+            const refused =
+              statementTooLarge(sql) ??
+              requestTooLarge(Buffer.byteLength(JSON.stringify(body ?? {})), this.options.maxRequestBytes) ??
+              unknownBindType(bindings) ??
+              unknownColumnType(sql);
+            if (refused) return send(200, queryBody(refused));
+            this.#transact(/Token="([^"]*)"/.exec(request.headers['authorization'] ?? '')?.[1] ?? '', sql);
             const answer =
               this.options.respond?.(sql, bindings) ?? (/CURRENT_DATABASE\(\)/.test(sql) ? sessionAnswer(this.options) : STATEMENT_DONE);
             if ('httpStatus' in answer) return send(answer.httpStatus, { message: 'failure' });

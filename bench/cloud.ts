@@ -77,7 +77,8 @@ export async function snowflakeCost(dir: string, rows: number, run: RunCloudLoad
     console.log(`  per 100,000 rows: ${per100k(s.loads, rows)} staging loads (array-bound INSERTs, PUTs), ${per100k(s.merges, rows)} merges (MERGE, or INSERT…SELECT from staging), ${per100k(s.ddl, rows)} DDL, ` +
       `${per100k(s.transactionControl, rows)} BEGIN/COMMIT/ROLLBACK, ${per100k(s.stateWrites, rows)} state writes, ${per100k(s.otherStatements, rows)} other statements ` +
       `= ${per100k(s.loads + s.merges + s.ddl + s.transactionControl + s.stateWrites + s.otherStatements, rows)} statements`);
-    console.log(`  bytes staged: ${mb(s.bytesStaged, rows)} of bound values per 100,000 rows`);
+    console.log(`  bytes staged: ${mb(s.bytesStaged, rows)} of bound values per 100,000 rows; ` +
+      `${s.ddlCommitsOfWrites} DDL statements committed an open transaction that had written (must be 0)`);
     console.log(`  ${describeRun(result, s.busyMs, rows)}`);
     return s;
   } finally {

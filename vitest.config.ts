@@ -3,7 +3,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 60_000,
+    // Limits that only catch a hang: the e2e tests run the CLI in child processes, and a busy
+    // 2-core machine slows them several times over. Nothing in a test is timed.
+    testTimeout: 180_000,
     hookTimeout: 120_000,
     // DuckDB files and sandbox ports are per test file; files run in parallel processes.
     pool: 'forks',

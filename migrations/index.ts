@@ -60,18 +60,23 @@ export async function migrate(
   for (const sql of dialect.createTable(bookkeeping, MIGRATIONS_TABLE)) await client.execute(sql);
 
   const done = await appliedVersions(client, schema);
-  if (done.size > 0 && (await missingLoaderTables(client, schema)).length > 0) done.clear();
+  // Healing a dropped loader table runs every migration again; their old records are replaced.
+  const healing = done.size > 0 && (await missingLoaderTables(client, schema)).length > 0;
+  if (healing) done.clear();
   const pending = [...migrations].filter((m) => !done.has(m.version)).sort((a, b) => a.version - b.version);
   const applied: number[] = [];
   for (const migration of pending) {
     const apply = async (session: WarehouseSession): Promise<void> => {
       await migration.up({ session, dialect, schema });
       const p = (i: number): string => dialect.parameter(i);
-      // A migration run again to heal a dropped table is recorded once.
-      await session.execute(
-        `DELETE FROM ${dialect.qualify(bookkeeping)} WHERE ${dialect.quoteIdentifier('version')} = ${p(1)}`,
-        [migration.version],
-      );
+      // A migration run again to heal a dropped table is recorded once. (Only then: on BigQuery
+      // every statement is a job.)
+      if (healing) {
+        await session.execute(
+          `DELETE FROM ${dialect.qualify(bookkeeping)} WHERE ${dialect.quoteIdentifier('version')} = ${p(1)}`,
+          [migration.version],
+        );
+      }
       await session.execute(
         `INSERT INTO ${dialect.qualify(bookkeeping)} (${['version', 'name', 'applied_at']
           .map((c) => dialect.quoteIdentifier(c))

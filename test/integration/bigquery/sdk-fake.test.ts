@@ -377,6 +377,8 @@ describe('BigQuery adapter against a fake REST API', () => {
       'INSERT INTO `test-proj`.`pipedrive`.`_loader_migrations` (`version`, `name`, `applied_at`) VALUES (?, ?, ?)',
       'CREATE TABLE IF NOT EXISTS `test-proj`.`pipedrive`.`_loader_rejects` (',
       'INSERT INTO `test-proj`.`pipedrive`.`_loader_migrations` (`version`, `name`, `applied_at`) VALUES (?, ?, ?)',
+      'ALTER TABLE `test-proj`.`pipedrive`.`_loader_runs`',
+      'INSERT INTO `test-proj`.`pipedrive`.`_loader_migrations` (`version`, `name`, `applied_at`) VALUES (?, ?, ?)',
     ]);
     // No statement ran in a session: BigQuery refuses DDL inside transactions.
     expect(jobs.every((job) => job.config['connectionProperties'] === undefined && job.config['createSession'] === undefined)).toBe(true);

@@ -13,6 +13,7 @@ import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
 import { TokenCapError } from '../pipedrive/http-errors.js';
 import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
 import { withCrashPoints } from '../load/crash-points.js';
+import { resolveStartDate } from '../load/start-date.js';
 import { LoadPipeline } from '../load/pipeline.js';
 import { RECONCILE_MODES, type ReconcileMode } from '../load/deletes.js';
 import { companyOf, deletePolicy, describeCompany, matchCompany } from '../load/preflight.js';
@@ -36,6 +37,7 @@ export interface LoadArgs extends CommonArgs {
   readonly streams?: string;
   readonly fullRefresh: boolean;
   readonly maxTokens?: number;
+  readonly since?: string;
   readonly batchRows: number;
   readonly lockWait: number;
   /** Undefined unless given: the token's user decides the default (src/load/preflight.ts). */
@@ -75,6 +77,12 @@ export function withLoadOptions<T>(yargs: Argv<T>): Argv<T & LoadArgs> {
     .option('max-tokens', {
       type: 'number',
       describe: 'Stop at a batch boundary before this run spends more Pipedrive API tokens',
+    })
+    .option('since', {
+      type: 'string',
+      describe:
+        'First backfill from this date (2024-01-01): streams without a bookmark read records updated since then ' +
+        '(also start_date in the profiles.yml output)',
     })
     .option('lock-wait', {
       type: 'number',
@@ -130,6 +138,7 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
   const loadId = newLoadId();
   // Resolved once: the profile's output names the warehouse and may carry the budget settings.
   const target = resolveTargetFor(args);
+  const since = resolveStartDate(args.since, target.target.settings['start_date']);
   const source = await openSource(args, reporter, { maxTokens: args.maxTokens, target });
   try {
     // The token first, before the warehouse is opened: a wrong one creates nothing there.
@@ -164,6 +173,7 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
         schema: destination.schema,
         streams,
         fullRefresh: args.fullRefresh,
+        since,
         loadId,
         reporter,
         batch: { ...DEFAULT_BATCH_LIMITS, maxRows: args.batchRows },

@@ -4,6 +4,7 @@ import { previewPlan } from '../load/preview.js';
 import type { BudgetSettings } from '../pipedrive/settings.js';
 import { formatTable, type Reporter } from './output.js';
 import { describeBudget, openDestination, openSource, resolveTargetFor, withCommonOptions, type CommonArgs } from './context.js';
+import { resolveStartDate } from '../load/start-date.js';
 import { checkNumericFlags, selectStreams } from './load-run.js';
 import { readAccount } from '../check/account.js';
 import { companyOf, deletePolicy, describeCompany } from '../load/preflight.js';
@@ -13,6 +14,7 @@ interface PlanArgs extends CommonArgs {
   readonly streams?: string;
   readonly fullRefresh: boolean;
   readonly maxTokens?: number;
+  readonly since?: string;
 }
 
 export function planCommand(result: CommandResult): CommandModule<object, PlanArgs> {
@@ -33,12 +35,17 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
         .option('max-tokens', {
           type: 'number',
           describe: 'The cap the next load will run with (also max_tokens in the profiles.yml output)',
+        })
+        .option('since', {
+          type: 'string',
+          describe: 'Estimate a load --since this date (also start_date in the profiles.yml output)',
         }) as unknown as Argv<PlanArgs>,
     handler: (args) =>
       result.run(args, async (reporter) => {
         checkNumericFlags(args);
         const streams = selectStreams(args.streams);
         const target = resolveTargetFor(args);
+        const since = resolveStartDate(args.since, target.target.settings['start_date']);
         const source = await openSource(args, reporter, { target, maxTokens: args.maxTokens, enforceTokenCap: false });
         try {
           // As a load does: the token before the warehouse, so a wrong one creates nothing.
@@ -56,6 +63,7 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
               streams,
               now: new Date().toISOString(),
               fullRefresh: args.fullRefresh,
+              ...(since === undefined ? {} : { since }),
               company,
             });
             if (preview.company === 'adopt') {

@@ -30,6 +30,8 @@ export interface LoadContext {
   /** This run's start, stamped on every row as `_loaded_at`. */
   readonly loadedAt: string;
   readonly batch: BatchLimits;
+  /** The run's start date (load --since): a key scan restores no record updated before it. */
+  readonly since?: string;
   /** True once the user asked to stop, or another stream failed: stop at a batch boundary. */
   readonly shouldStop: () => boolean;
   /** Every warehouse transaction of the run, one at a time. */

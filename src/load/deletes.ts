@@ -22,6 +22,7 @@ import type { ColumnSpec, Row, TableRef } from '../schema/types.js';
 import { RowBatch } from './batch.js';
 import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
 import { finishStats } from './stream-loader.js';
+import { timestampMillis } from './stream-reader.js';
 
 export type ReconcileMode = 'always' | 'daily' | 'never';
 export const RECONCILE_MODES: readonly ReconcileMode[] = ['always', 'daily', 'never'];
@@ -119,12 +120,17 @@ export async function scanAndMark(context: LoadContext, table: string, streams: 
       const flush = async (): Promise<void> => {
         if (batch.size > 0) await commitBatch(context, stats, model, batch.take(), stream);
       };
+      // A run with a start date (load --since) keeps out what was updated before it: the scan
+      // lists those keys, but restores only the records the backfill itself would have read.
+      const since = context.since === undefined || stream.replicationKey === undefined ? Number.NaN : Date.parse(context.since);
+      const restores = (record: Readonly<Record<string, unknown>>): boolean =>
+        Number.isNaN(since) || !(timestampMillis(record[stream.replicationKey ?? '']) < since);
       // Default (id) order and no filter: every record listed once.
       for await (const page of paginate(context.pipedrive, { ...stream, name })) {
         stats.pages += 1;
         for (const record of page.records) {
           keys.push(record[keyField]);
-          batch.add(withSystemColumns(context, model.shape(record)));
+          if (restores(record)) batch.add(withSystemColumns(context, model.shape(record)));
         }
         context.reporter.progress(`${name}: ${keys.length.toLocaleString('en-US')} keys listed, ${stats.pages} pages`, { stream: name, records: keys.length });
         if (batch.isFull()) await flush();

@@ -53,6 +53,8 @@ export interface LoadedRead {
 export interface EstimateBasis {
   /** The next load re-reads everything (`load --full-refresh`): bookmarks are not used. */
   readonly fullRefresh: boolean;
+  /** The next load's start date (load --since, start_date): streams without a bookmark read from it. */
+  readonly since?: string;
   /** When the next load starts (to tell whether an add-on found missing is asked about again). */
   readonly now: Date;
   readonly bookmarks: ReadonlyMap<string, string>;
@@ -166,6 +168,9 @@ export function estimateStream(stream: StreamDefinition, basis: EstimateBasis): 
   const bookmark = basis.fullRefresh ? undefined : basis.bookmarks.get(stream.name);
   if (stream.replication !== 'full' && bookmark !== undefined) {
     return figure(stream, 1, 'at-least', `changes since ${bookmark}: 1 page, one more per ${pageSize} changed records`);
+  }
+  if (stream.replication !== 'full' && stream.replicationKey !== undefined && basis.since !== undefined) {
+    return figure(stream, 1, 'at-least', `updated since the start date ${basis.since}: 1 page, one more per ${pageSize} records`);
   }
   // From here on the stream is read to its end.
   const last = stream.replication === 'full' ? basis.lastLoaded.get(stream.name) : undefined;

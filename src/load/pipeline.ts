@@ -31,6 +31,9 @@ import { isAfterClock, isoSecondsOf } from '../state/bookmarks.js';
 import { finishStats, loadStream, recentlyUnavailable, requirementOf, sourceClock, type StreamOutcome } from './stream-loader.js';
 import { newStreamStats, type RunStatus, type RunSummary, type StreamStats } from './summary.js';
 
+/** The `_loader_state` key of the schema's start date (load --since, start_date). */
+export const START_DATE_KEY = '#start_date';
+
 /** Streams read at once by default: enough to overlap page latency, few enough to stay fair. */
 export const DEFAULT_STREAM_CONCURRENCY = 4;
 
@@ -40,6 +43,11 @@ export interface PipelineOptions {
   readonly schema: string;
   readonly streams: readonly StreamDefinition[];
   readonly fullRefresh: boolean;
+  /**
+   * Start date of a first backfill (load --since, start_date): incremental and newest-first
+   * streams without a bookmark (or all of them on a full refresh) read from here (start-date.ts).
+   */
+  readonly since?: string;
   readonly loadId: string;
   readonly reporter: Reporter;
   readonly batch?: BatchLimits;
@@ -61,6 +69,8 @@ export class LoadPipeline {
   private readonly store: StateStore;
   private readonly summary: RunSummary;
   private readonly started: number;
+  /** The start date this run reads from where a stream has no bookmark (startDate). */
+  private since: string | undefined;
   /**
    * Set by the first failure that dooms the whole run (the warehouse, the budget, the token, a
    * bug), so the other streams stop at their next batch boundary.
@@ -86,6 +96,7 @@ export class LoadPipeline {
     });
     try {
       const stored = await this.store.readBookmarks();
+      this.since = await this.startDate(stored);
       const fields = await readFieldMetadata(this.options.pipedrive, this.options.streams);
       const persisted = await this.store.readColumnMappings();
       const models = buildModels(this.options.streams, fields, persisted, loadedAt);
@@ -111,6 +122,24 @@ export class LoadPipeline {
       await this.finish();
     }
     return this.summary;
+  }
+
+  /**
+   * A start date given to a run (--since, start_date) stays the schema's: recorded in
+   * `_loader_state` before any stream reads, so that later runs without it, their key scans and
+   * the tables they re-read after drift keep to the same bounded history.
+   */
+  private async startDate(stored: Map<string, string>): Promise<string | undefined> {
+    const given = this.options.since;
+    const recorded = stored.get(START_DATE_KEY);
+    if (given === undefined || given === recorded) return recorded;
+    await this.options.warehouse.transaction((session) => this.store.saveBookmark(session, START_DATE_KEY, given, this.options.loadId));
+    stored.set(START_DATE_KEY, given);
+    this.options.reporter.info(
+      'start_date',
+      `Records updated before ${given} are not loaded into this schema (its start date${recorded === undefined ? '' : `, was ${recorded}`}).`,
+    );
+    return given;
   }
 
   /**
@@ -153,6 +182,7 @@ export class LoadPipeline {
       reporter: options.reporter,
       loadId: options.loadId,
       batch: options.batch ?? DEFAULT_BATCH_LIMITS,
+      since: this.since,
       shouldStop: () => this.failed || this.stopRequested(),
       writes: new SerialQueue(),
       statsFor: (stream, table) => this.statsFor(stream, table),
@@ -189,8 +219,11 @@ export class LoadPipeline {
     const outcomes = new Map<string, StreamOutcome>();
     const done = new Map<string, Promise<void>>();
     const pool = new Pool(this.options.concurrency ?? DEFAULT_STREAM_CONCURRENCY);
+    const { since } = this;
+    const startOf = (stream: StreamDefinition): string | undefined =>
+      stream.replication === 'full' || stream.replicationKey === undefined ? undefined : since;
     const bookmarkOf = (stream: StreamDefinition): string | undefined =>
-      this.options.fullRefresh ? undefined : validBookmark(context, stream, context.bookmarks.get(stream.name));
+      (this.options.fullRefresh ? undefined : validBookmark(context, stream, context.bookmarks.get(stream.name))) ?? startOf(stream);
     for (const stream of streams) {
       const after = stream.children?.after.filter((name) => streams.some((s) => s.name === name)) ?? [];
       const task = Promise.all(after.map((name) => done.get(name))).then(() =>

@@ -12,6 +12,7 @@ import { LOADER_TABLES } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
 import type { RunRecord } from '../state/types.js';
 import type { CompanyRecord } from '../state/types.js';
+import { START_DATE_KEY } from './pipeline.js';
 import { estimateRun, tokensToAdvance, type EstimateBasis, type LoadedRead, type RunEstimate } from './estimate.js';
 import { matchCompany } from './preflight.js';
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
@@ -40,6 +41,8 @@ export async function previewPlan(options: {
   readonly now: string;
   /** Estimate a `load --full-refresh` (bookmarks ignored). */
   readonly fullRefresh?: boolean;
+  /** The load's start date (load --since, start_date in the profile). */
+  readonly since?: string;
   /** The token's company: another company's schema is refused before the metadata is read. */
   readonly company: CompanyRecord;
 }): Promise<PlanPreview> {
@@ -60,6 +63,7 @@ export async function previewPlan(options: {
   const stateKnown = !loaderTablesMissing && actual.has(LOADER_TABLES.state) && actual.has(LOADER_TABLES.runs);
   const basis: EstimateBasis = {
     fullRefresh: options.fullRefresh ?? false,
+    ...withStartDate(options.since ?? (stateKnown ? (await store.readBookmarks()).get(START_DATE_KEY) : undefined)),
     now: new Date(options.now),
     bookmarks: stateKnown ? await store.readBookmarks() : new Map(),
     metadataRequests: new Map([...pipedrive.usage.byStream()].map(([stream, usage]) => [stream, usage.requests])),
@@ -105,4 +109,9 @@ async function countRows(warehouse: WarehouseClient, schema: string, tables: rea
     rows.set(table, Number(result?.n ?? 0));
   }
   return rows;
+}
+
+/** The start date the next load reads from: the one given, else the schema's (pipeline.ts). */
+function withStartDate(since: string | undefined): { since?: string } {
+  return since === undefined ? {} : { since };
 }

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxEntity } from '../../src/sandbox/index.js';
 import { KILL_SCENARIOS, runKillScenario } from './kills.js';
+import { DRIFT_CASES, runDriftScenario } from './drift.js';
 import { runHostileScenario } from './hostile.js';
 import { runFaultScenario } from './source-faults.js';
 import {
@@ -60,6 +61,12 @@ for (const [name, makeTarget] of [
     it('loads or rejects every hostile value, and loads the rest of the batch', async () => {
       await runHostileScenario(target, sandbox, tally);
     }, 180_000);
+
+    for (const [index, drift] of DRIFT_CASES.entries()) {
+      it(`heals ${drift.name}`, async () => {
+        await runDriftScenario(target, sandbox, drift, index, tally);
+      }, 180_000);
+    }
 
     for (const round of [1, 2]) {
       it(`survives every transient source fault on a ${round === 1 ? 'first' : 'incremental'} load`, async () => {

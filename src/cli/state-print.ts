@@ -6,7 +6,7 @@
 import { findStream } from '../pipedrive/catalog.js';
 import { SUMMARY_HEADERS } from '../load/summary.js';
 import type { PersistedColumnMapping, RunRecord, RunStreamStats, StreamState } from '../state/index.js';
-import { formatTable, type Reporter } from './output.js';
+import { formatTable, type LogFields, type Reporter } from './output.js';
 
 export function replicationOf(stream: string): string {
   return findStream(stream)?.replication ?? 'not in this version’s catalog';
@@ -74,20 +74,25 @@ function durationOf(run: RunRecord): number | undefined {
   return Number.isFinite(seconds) ? seconds : undefined;
 }
 
+/** One run's JSON fields, the same in `state show` and `state show --run`. */
+function runFields(run: RunRecord): LogFields {
+  return {
+    load_id: run.loadId,
+    records: rowsOf(run),
+    requests: run.requests,
+    tokens: run.tokens,
+    duration: durationOf(run),
+    status: run.status,
+    started_at: run.startedAt,
+    finished_at: run.finishedAt,
+    error: run.error,
+  };
+}
+
 export function printRuns(reporter: Reporter, runs: readonly RunRecord[]): void {
   if (reporter.format === 'json') {
     for (const run of runs) {
-      reporter.info('state_run', `${run.loadId}: ${run.status}`, {
-        load_id: run.loadId,
-        records: rowsOf(run),
-        requests: run.requests,
-        tokens: run.tokens,
-        duration: durationOf(run),
-        status: run.status,
-        started_at: run.startedAt,
-        finished_at: run.finishedAt,
-        error: run.error,
-      });
+      reporter.info('state_run', `${run.loadId}: ${run.status}`, runFields(run));
     }
     return;
   }
@@ -139,17 +144,7 @@ export function printRun(reporter: Reporter, run: RunRecord): void {
         duration: seconds(stream),
       });
     }
-    reporter.info('state_run', `${run.loadId}: ${run.status}`, {
-      load_id: run.loadId,
-      records: rowsOf(run),
-      requests: run.requests,
-      tokens: run.tokens,
-      duration: durationOf(run),
-      status: run.status,
-      started_at: run.startedAt,
-      finished_at: run.finishedAt,
-      error: run.error,
-    });
+    reporter.info('state_run', `${run.loadId}: ${run.status}`, runFields(run));
     return;
   }
   const duration = durationOf(run);

@@ -120,8 +120,9 @@ describe('load into the embedded DuckDB default', () => {
     // one request for the few changed deals), plus field metadata and the streams Pipedrive cannot
     // filter or sort by update time, each one page in this small sandbox. Projects and tasks are
     // not asked again: the company had no Projects add-on a moment ago (403), and that is
-    // rechecked daily. No key scans either: deletes are reconciled daily.
-    expect(sandbox.stats.requests).toBe(STREAMS.filter((s) => s.requires === undefined).length);
+    // rechecked daily. No key scans either: deletes are reconciled daily. And the account check
+    // (/v1/users/me) every run starts with.
+    expect(sandbox.stats.requests).toBe(STREAMS.filter((s) => s.requires === undefined).length + 1);
   });
 
   it('re-reads everything with --full-refresh and still holds no duplicates', async () => {

@@ -31,9 +31,10 @@ async function listed(entity: SandboxEntity): Promise<number> {
 
 describe('a failing stream', () => {
   it('lets the independent streams finish and commit, then exits 5 naming it', async () => {
-    // persons fails on the source (a server paging forever); goals is refused as a plan lacking it.
+    // persons fails on the source (a server paging forever); goals (its four requests) is refused
+    // as a plan lacking it.
     sandbox.faults.inject({ kind: 'endless-cursor', path: '/api/v2/persons', everyNth: 1 });
-    sandbox.faults.inject({ kind: '402', path: '/v1/goals/find', times: 2 });
+    sandbox.faults.inject({ kind: '402', path: '/v1/goals/find', times: 4 });
     // More streams than run at once (4), so streams queued behind the failure must still run.
     const streams = 'persons,deals,organizations,activities,products,pipelines,stages,goals,deal_products';
     const result = await spawnCli(
@@ -43,7 +44,9 @@ describe('a failing stream', () => {
     sandbox.faults.clear();
     expect(result.stderr).toMatch(/Stream failed: persons\. The other streams were loaded and committed/);
     expect(result.code).toBe(5);
-    expect(result.stdout).toMatch(/goals: not available to this company \(needs a plan with Goals\); skipped/);
+    for (const goals of ['goals_quantity', 'goals_sum', 'goals_quantity_inactive', 'goals_sum_inactive']) {
+      expect(result.stdout).toMatch(new RegExp(`${goals}: not available to this company \\(needs a plan with Goals\\); skipped`));
+    }
     const file = join(dir, 'pipedrive.duckdb');
     for (const entity of ['deals', 'organizations', 'activities', 'products', 'pipelines', 'stages'] as const) {
       const [row] = await queryDuckDBFile(file, `SELECT COUNT(*)::INTEGER AS n FROM pipedrive.failing.${entity}`);

@@ -47,9 +47,9 @@ export function newTally(): Tally {
   };
 }
 
-export function formatTally(tally: Tally): string {
+export function formatTally(tally: Tally, target: string): string {
   return [
-    'Reliability totals',
+    `Reliability totals on ${target}`,
     `  kills survived           ${tally.killsSurvived} of ${tally.kills}`,
     `  source faults survived   ${tally.faultsSurvived} of ${tally.faults}`,
     `  hostile values loaded or rejected  ${tally.hostileLoadedOrRejected} of ${tally.hostileValues}`,

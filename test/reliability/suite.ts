@@ -1,8 +1,9 @@
 /**
- * `npm run test:reliability` (also part of `npm test`): the loader attacked the way real systems
- * fail, on DuckDB and PostgreSQL, through the real CLI against the sandbox. Prints the totals:
- * kills survived, source faults survived, hostile values loaded or rejected, drift healed, rows
- * lost, rows duplicated. Lost and duplicated must be zero.
+ * The reliability suite for one target (`reliability-duckdb.test.ts`, `reliability-postgres.test.ts`,
+ * one file each so the two run side by side): the loader attacked the way real systems fail,
+ * through the real CLI against the sandbox. Prints the totals: kills survived, source faults
+ * survived, hostile values loaded or rejected, drift healed, rows lost, rows duplicated. Lost and
+ * duplicated must be zero. `npm run test:reliability` runs both.
  *
  * RELIABILITY_SEED picks other kill points (default 1); the seed is printed with the totals.
  */
@@ -12,29 +13,19 @@ import { KILL_SCENARIOS, runKillScenario } from './kills.js';
 import { DRIFT_CASES, runDriftScenario } from './drift.js';
 import { runHostileScenario } from './hostile.js';
 import { runFaultScenario } from './source-faults.js';
-import {
-  duckdbTarget,
-  formatTally,
-  newTally,
-  postgresTarget,
-  sandboxIds,
-  seededRandom,
-  type ReliabilityTarget,
-} from './harness.js';
+import { formatTally, newTally, sandboxIds, seededRandom, type ReliabilityTarget } from './harness.js';
 
 const SEED = Number(process.env['RELIABILITY_SEED'] ?? 1);
-const tally = newTally();
-const killed: string[] = [];
 
-afterAll(() => {
-  // Printed whatever happened, so a failing run still shows what it survived.
-  process.stdout.write(`\n${formatTally(tally)}\n  seed ${SEED}; kill points: ${killed.join('; ')}\n`);
-});
+export function reliabilitySuite(name: 'duckdb' | 'postgres', makeTarget: () => Promise<ReliabilityTarget>): void {
+  const tally = newTally();
+  const killed: string[] = [];
 
-for (const [name, makeTarget] of [
-  ['duckdb', async () => duckdbTarget()],
-  ['postgres', postgresTarget],
-] as const) {
+  afterAll(() => {
+    // Printed whatever happened, so a failing run still shows what it survived.
+    process.stdout.write(`\n${formatTally(tally, name)}\n  seed ${SEED}; kill points: ${killed.join('; ')}\n`);
+  });
+
   describe(`reliability on ${name}`, () => {
     let target: ReliabilityTarget;
     let sandbox: Sandbox;
@@ -73,11 +64,9 @@ for (const [name, makeTarget] of [
         await runFaultScenario(target, sandbox, round, ids, tally);
       }, 180_000);
     }
+
+    it('lost and duplicated nothing', () => {
+      expect({ lost: tally.rowsLost, duplicated: tally.rowsDuplicated }).toEqual({ lost: 0, duplicated: 0 });
+    });
   });
 }
-
-describe('the totals', () => {
-  it('lost and duplicated nothing', () => {
-    expect({ lost: tally.rowsLost, duplicated: tally.rowsDuplicated }).toEqual({ lost: 0, duplicated: 0 });
-  });
-});

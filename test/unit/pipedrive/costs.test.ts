@@ -1,7 +1,7 @@
 /**
  * Checks the committed cost table against Pipedrive's OpenAPI specs. The specs are not shipped
- * with the package, so this runs only when PIPEDRIVE_OPENAPI_DIR points at v1.yml and v2.yml:
- *   PIPEDRIVE_OPENAPI_DIR=/work/shared/reference/pipedrive-openapi npx vitest run test/unit/pipedrive/costs.test.ts
+ * with the package: this runs where findSpecDir finds them (PIPEDRIVE_OPENAPI_DIR, or
+ * ../shared/reference/pipedrive-openapi beside the clone, as the contract test does).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,8 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import type { ApiVersion } from '../../../src/pipedrive/catalog.js';
 import { TOKEN_COSTS, tokenCost, type HttpMethod } from '../../../src/pipedrive/costs.js';
+import { findSpecDir } from '../../sandbox/openapi-schema.js';
 
-const dir = process.env.PIPEDRIVE_OPENAPI_DIR;
+const dir = findSpecDir();
 const METHODS: readonly HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'];
 
 interface SpecCost {
@@ -34,7 +35,7 @@ function specCosts(api: ApiVersion, file: string): SpecCost[] {
 }
 
 describe.skipIf(!dir)(
-  dir ? `token costs match the OpenAPI specs in ${dir}` : 'token costs vs OpenAPI specs (skipped: PIPEDRIVE_OPENAPI_DIR is not set)',
+  dir ? `token costs match the OpenAPI specs in ${dir}` : 'token costs vs OpenAPI specs (skipped: set PIPEDRIVE_OPENAPI_DIR, or put the specs in ../shared/reference/pipedrive-openapi)',
   () => {
     const all = dir ? [...specCosts('v1', join(dir, 'v1.yml')), ...specCosts('v2', join(dir, 'v2.yml'))] : [];
 

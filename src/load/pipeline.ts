@@ -29,10 +29,8 @@ import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
 import { SerialQueue } from './serial.js';
 import { isAfterClock, isoSecondsOf } from '../state/bookmarks.js';
 import { finishStats, loadStream, recentlyUnavailable, requirementOf, sourceClock, type StreamOutcome } from './stream-loader.js';
+import { START_DATE_KEY } from './start-date.js';
 import { newStreamStats, type RunStatus, type RunSummary, type StreamStats } from './summary.js';
-
-/** The `_loader_state` key of the schema's start date (load --since, start_date). */
-export const START_DATE_KEY = '#start_date';
 
 /** Streams read at once by default: enough to overlap page latency, few enough to stay fair. */
 export const DEFAULT_STREAM_CONCURRENCY = 4;

@@ -12,7 +12,7 @@ import { LOADER_TABLES } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
 import type { RunRecord } from '../state/types.js';
 import type { CompanyRecord } from '../state/types.js';
-import { START_DATE_KEY } from './pipeline.js';
+import { START_DATE_KEY } from './start-date.js';
 import { estimateRun, tokensToAdvance, type EstimateBasis, type LoadedRead, type RunEstimate } from './estimate.js';
 import { matchCompany } from './preflight.js';
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
@@ -61,11 +61,12 @@ export async function previewPlan(options: {
 
   // Loader tables come as a set from one migration; without them there is no state to read.
   const stateKnown = !loaderTablesMissing && actual.has(LOADER_TABLES.state) && actual.has(LOADER_TABLES.runs);
+  const bookmarks = stateKnown ? await store.readBookmarks() : new Map<string, string>();
   const basis: EstimateBasis = {
     fullRefresh: options.fullRefresh ?? false,
-    ...withStartDate(options.since ?? (stateKnown ? (await store.readBookmarks()).get(START_DATE_KEY) : undefined)),
+    ...withStartDate(options.since ?? bookmarks.get(START_DATE_KEY)),
     now: new Date(options.now),
-    bookmarks: stateKnown ? await store.readBookmarks() : new Map(),
+    bookmarks,
     metadataRequests: new Map([...pipedrive.usage.byStream()].map(([stream, usage]) => [stream, usage.requests])),
     lastLoaded: stateKnown ? lastLoadedReads(await store.readRuns(RUNS_SEARCHED)) : new Map(),
     tableRows: await countRows(warehouse, schema, tablesToCount(streams, actual)),

@@ -7,6 +7,9 @@
  */
 import { ConfigurationError } from '../errors.js';
 
+/** The `_loader_state` key of the schema's start date, recorded by the pipeline's first run with one. */
+export const START_DATE_KEY = '#start_date';
+
 const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2}))?(Z|[+-]\d{2}:?\d{2})?$/;
 

@@ -3,8 +3,9 @@
  * stopped by SIGTERM. The cycles are seconds apart thanks to the hidden `--every-minimum 1s`
  * (the real minimum is 1m); `--full-refresh` makes every cycle rewrite every person, page by page
  * (`--batch-rows 500` = one 500-record page per committed batch), so the rows of each run are
- * visible by their `_load_id`; a low `--requests-per-2s` keeps a run in progress long enough for
- * the signal to land inside it.
+ * visible by their `_load_id`. The signal lands inside the third run by a barrier, not a timer:
+ * once the second run is logged, the sandbox (in this process) holds the third persons page asked
+ * for after that, and the signal is sent while the loader waits for it.
  *
  * What must hold whenever the signal lands: one line per run, every run recorded and closed
  * (none left `running`), and the stopped run's rows are whole committed batches: a multiple of
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnCli } from '../helpers/cli.js';
+import { startSandbox } from '../../src/sandbox/index.js';
 import { queryDuckDBFile } from '../helpers/duckdb-file.js';
 import { JSON_LOG_KEYS } from '../../src/cli/output.js';
 
@@ -77,25 +79,35 @@ afterAll(() => {
 });
 
 describe('load --every', () => {
-  it('runs cycles until SIGTERM, one line per run, and stops with whole batches only', { timeout: 120_000 }, async () => {
+  it('runs cycles until SIGTERM, one line per run, and stops with whole batches only', { timeout: 300_000 }, async () => {
+    // 4,000 persons: eight 500-record pages per run, so the held page is always mid-run.
+    const sandbox = await startSandbox({ deals: 1000, persons: 4000 });
     const result = await spawnCli(
       [
-        'load', '--sandbox', '--sandbox-deals', '6000', '--schema', SCHEMA, '--streams', 'persons',
-        '--full-refresh', '--batch-rows', String(BATCH), '--requests-per-2s', '4',
+        'load', '--pipedrive-url', sandbox.url, '--schema', SCHEMA, '--streams', 'persons',
+        '--full-refresh', '--batch-rows', String(BATCH), '--requests-per-2s', '8',
         '--every', '1s', '--every-minimum', '1s', '--log-format', 'json',
       ],
       {
         cwd: dir,
-        env: { HOME: dir, DBT_PROFILES_DIR: undefined, PIPEDRIVE_API_TOKEN: undefined },
+        env: { HOME: dir, DBT_PROFILES_DIR: undefined, PIPEDRIVE_API_TOKEN: sandbox.adminToken },
         onSpawn: (child, output) =>
-          // Two runs complete; the third starts at once (a run outlasts the 1 s interval) and does
-          // the same work, so 60% of the second run's duration into it lands mid-run, after some
-          // batches and before the last, however fast the machine is.
-          whenLogged(child, output.stdout, 'run_cycle', 2, (second) =>
-            setTimeout(() => child.kill('SIGTERM'), Math.max(500, 600 * (second.duration ?? 2.5))),
-          ),
+          // Two runs complete; the third (already started, or about to) asks for at most two
+          // pages before the fault is armed, so the third page asked for after it is page 3 to 5 of
+          // 8. The fault fires (and disarms) when that request arrives; the page is held for 4 s,
+          // and the signal goes while the loader waits for it, so it lands after some batches
+          // and before the last, however fast or loaded the machine is.
+          whenLogged(child, output.stdout, 'run_cycle', 2, () => {
+            sandbox.faults.inject({ kind: 'slow', path: '/api/v2/persons', everyNth: 3, times: 1, delayMs: 4_000 });
+            const held = setInterval(() => {
+              if (sandbox.faults.pending > 0) return;
+              clearInterval(held);
+              child.kill('SIGTERM');
+            }, 10);
+            child.on('exit', () => clearInterval(held));
+          }),
       },
-    );
+    ).finally(() => sandbox.close());
     expect(result.stderr).toBe('');
     expect({ code: result.code, signal: result.signal }).toEqual({ code: 0, signal: null });
 

@@ -12,12 +12,53 @@ export interface Capabilities {
   readonly maxIdentifierBytes: number;
   /** How the warehouse folds unquoted identifiers. */
   readonly unquotedCase: 'lower' | 'upper' | 'preserve';
-  /** Whether CREATE/ALTER can run inside the merge transaction (false: run DDL before it). */
+  /**
+   * Whether CREATE/ALTER/DROP may share a transaction with the rows they concern. False: DDL
+   * either commits the open transaction by itself (Snowflake) or is refused inside one
+   * (BigQuery), so generic code runs DDL and staging before the transaction and the staging
+   * clean-up after it (`StatementPlan.afterTransaction`), and never sends DDL inside one.
+   */
   readonly ddlInTransaction: boolean;
   /** Whether one ALTER TABLE may add several columns. */
   readonly multiColumnAlter: boolean;
-  /** The bulk path used for staging rows. */
-  readonly bulkLoad: 'appender' | 'copy' | 'load_job' | 'stage';
+  /**
+   * How a statement refers to its bound values (`Dialect.parameter` writes them). `numbered`
+   * ($1, :1) names the i-th value, so one value may be referred to several times; `positional`
+   * (?) takes the next value at each placeholder in text order, so a value used twice is bound
+   * twice and placeholders must be numbered in the order they appear.
+   */
+  readonly parameters: 'numbered' | 'positional';
+  /**
+   * Whether a row of `INSERT … VALUES` may hold expressions such as PARSE_JSON(?). False
+   * (Snowflake): rows that need one are inserted with `INSERT … SELECT`.
+   */
+  readonly expressionsInValues: boolean;
+  /**
+   * Whether `\` is an escape character inside single-quoted string literals (BigQuery,
+   * Snowflake), so a literal written by hand doubles it and writes `'` as `\'`; false where the
+   * SQL standard applies and only `'` is doubled.
+   */
+  readonly backslashEscapesInStrings: boolean;
+  /**
+   * Whether statements may be issued from several places at once (`WarehouseClient.query` while
+   * another stream's `transaction()` runs), each apart from any open transaction, on a connection
+   * or job of its own (PostgreSQL's pool, BigQuery's jobs). False: they would share one session
+   * with the transaction and join it (Snowflake), or one connection with the transactions
+   * (DuckDB's, apart only once a transaction is open), so generic code queues them behind it.
+   */
+  readonly concurrentStatements: boolean;
+}
+
+/**
+ * What one write runs, split by when: the statements of the transaction, in order, and those
+ * that must wait until it has ended (dropping a staging table where DDL may not share the
+ * transaction). Generic code runs `afterTransaction` once the transaction has committed, and
+ * also, best effort, after it failed; a failure there loses no data (a staging table left over
+ * expires or goes with the session). No client ever reads the SQL to decide this.
+ */
+export interface StatementPlan {
+  readonly inTransaction: readonly string[];
+  readonly afterTransaction: readonly string[];
 }
 
 export interface MergeSpec {
@@ -48,20 +89,28 @@ export interface Dialect {
   nativeType(type: LogicalType): string;
   /** Maps a native type as reported by the catalog back to the logical type that produces it. */
   logicalType(nativeType: string): LogicalType;
-  /** Placeholder for the 1-based i-th bound parameter ($1 or ?). */
+  /** Placeholder for the 1-based i-th bound parameter ($1, :1 or ?; see `capabilities.parameters`). */
   parameter(index: number): string;
   /**
-   * The i-th bound parameter read as a value of `type`, for warehouses where a text parameter
-   * does not become every column type by itself: BigQuery and Snowflake keep JSON text a string
-   * unless it goes through PARSE_JSON. Absent, `parameter(index)` serves every type. Snowflake
-   * refuses function calls in a VALUES list, so rows inserted through it use INSERT … SELECT.
+   * The i-th bound parameter read as a value of `type`. Where a text parameter does not become
+   * every column type by itself (BigQuery and Snowflake keep JSON text a string unless it goes
+   * through PARSE_JSON) this wraps it; elsewhere it is `parameter(index)`. Whether the result may
+   * stand in a VALUES row is `capabilities.expressionsInValues`.
    */
-  parameterAs?(index: number, type: LogicalType): string;
+  parameterAs(index: number, type: LogicalType): string;
   createSchema(schema: string): string[];
   createTable(table: TableRef, spec: TableSpec): string[];
   addColumns(table: TableRef, columns: readonly ColumnSpec[]): string[];
-  /** De-duplicate staging, merge it into the target, and drop the staging table. */
-  merge(spec: MergeSpec): string[];
+  /**
+   * De-duplicate staging, merge it into the target, and drop the staging table: the merge in
+   * `inTransaction`, the drop wherever `dropStaging` puts it.
+   */
+  merge(spec: MergeSpec): StatementPlan;
+  /**
+   * Drops a staging table made by `WarehouseSession.writeStaging`: inside the transaction where
+   * DDL may share it (then a rollback keeps nothing either), after it where it may not.
+   */
+  dropStaging(staging: TableRef): StatementPlan;
   /**
    * The SELECT of the rows `merge(spec)` writes from staging: one per key, chosen exactly as the
    * merge chooses (only `spec.columns`). upsertBatch joins it to the target to count, before the
@@ -78,13 +127,20 @@ export interface Dialect {
 export type SqlParam = string | number | bigint | boolean | null;
 export type ResultRow = Record<string, unknown>;
 
-/** What may run inside a transaction. */
+/**
+ * What may run inside a transaction. Clients run every statement as given: they never read SQL
+ * text to decide where or when it runs (that is `StatementPlan` and `Capabilities`). Failures
+ * are thrown as WarehouseTransientError (a retry later may succeed: lost connection, lock
+ * timeout, quota) or WarehouseTerminalError (a person must act), translated by the adapter's
+ * errors.ts: transience belongs to each failure, not to the warehouse, so it is not a capability.
+ */
 export interface WarehouseSession {
   query<R extends ResultRow = ResultRow>(sql: string, params?: readonly SqlParam[]): Promise<R[]>;
   execute(sql: string, params?: readonly SqlParam[]): Promise<void>;
   /**
    * Bulk-writes rows into a new staging table shaped like `columns`, next to `target`,
-   * and returns its name for `Dialect.merge`.
+   * and returns its name for `Dialect.merge`. Where `capabilities.ddlInTransaction` is false it
+   * creates a table, so generic code calls it before the transaction (on the client).
    */
   writeStaging(target: TableRef, columns: readonly ColumnSpec[], rows: readonly Row[]): Promise<TableRef>;
   /**

@@ -10,10 +10,10 @@
  *   never leaves one for good) and fills it with one load job of newline-delimited JSON. Load jobs
  *   cost nothing; they run outside any session, which is why staging happens before the merge's
  *   transaction (capabilities.ddlInTransaction: false).
- * - BigQuery refuses DROP TABLE of a permanent table inside a transaction, yet the merge (and the
- *   delete reconciliation) end with one for their staging table. The session therefore holds back
- *   exactly the statements `DROP TABLE <a staging table this client created>` and runs them after
- *   COMMIT or ROLLBACK. Any other statement runs where it is issued.
+ * - Every statement runs where and when it is issued: this client never reads SQL text to decide.
+ *   BigQuery refuses DROP TABLE of a permanent table inside a transaction, so the dialect puts
+ *   the drop of a staging table in its StatementPlan's `afterTransaction`, which the generic code
+ *   runs on the client once the transaction has ended.
  * - No `lockSchema`: BigQuery has no advisory locks. One run per schema is the CI concurrency
  *   group's job (`init-ci` writes one); see README.md.
  */
@@ -24,7 +24,7 @@ import { WarehouseTerminalError, WarehouseTransientError } from '../../src/error
 import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
 import type { ResultRow, SqlParam, WarehouseClient, WarehouseSession } from '../types.js';
 import { createAuthClient, credentialSecrets } from './auth.js';
-import { bigqueryDialect, createBigQueryDialect, nativeType, type BigQueryDialect, STAGING_PREFIX, STAGING_ROW_COLUMN } from './dialect.js';
+import { createBigQueryDialect, nativeType, type BigQueryDialect, STAGING_PREFIX, STAGING_ROW_COLUMN } from './dialect.js';
 import { BigQueryError, translateBigQueryError } from './errors.js';
 import type { BigQueryConnection } from './index.js';
 import { loadNdjson, queryJobRequest, queryResults, startQuery, type JobSettings, type LoadField, type QueryOptions, type QueryResult } from './jobs.js';
@@ -49,12 +49,6 @@ export class BigQueryClient implements WarehouseClient {
   /** Per client: staging names of two clients never clash. */
   readonly #tag = randomBytes(4).toString('hex');
   #stagingCounter = 0;
-  /**
-   * `DROP TABLE …` statements of the staging tables this client created and has not dropped, in
-   * both spellings (this client's three-part names, the adapter dialect's two-part ones), each
-   * mapped to the three-part statement that is run (right in whichever project jobs run).
-   */
-  readonly #stagingDrops = new Map<string, string>();
   #bigquery: BigQuery | undefined;
   #inTransaction = false;
   /** Translated errors of jobs known to have ended FAILED (as opposed to an HTTP error while waiting). */
@@ -117,14 +111,13 @@ export class BigQueryClient implements WarehouseClient {
   async transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
     if (this.#inTransaction) throw new Error('BigQueryClient.transaction cannot be nested');
     this.#inTransaction = true;
-    const deferred: string[] = [];
     let sessionId: string | undefined;
     let phase: 'begin' | 'work' | 'commit' = 'begin';
     try {
       sessionId = (await this.#run('BEGIN TRANSACTION', [], { createSession: true })).sessionId;
       if (sessionId === undefined) throw new WarehouseTerminalError('BigQuery started no session for the transaction (no session id in the job).');
       phase = 'work';
-      const result = await work(this.#session(sessionId, deferred));
+      const result = await work(this.#session(sessionId));
       phase = 'commit';
       await this.#run('COMMIT TRANSACTION', [], { sessionId });
       return result;
@@ -137,8 +130,6 @@ export class BigQueryClient implements WarehouseClient {
     } finally {
       if (sessionId !== undefined) await this.#endSession(sessionId);
       this.#inTransaction = false;
-      // After COMMIT or ROLLBACK: the staging tables the transaction's statements meant to drop.
-      for (const sql of deferred) await this.#dropStaging(sql);
     }
   }
 
@@ -157,9 +148,6 @@ export class BigQueryClient implements WarehouseClient {
     } catch (error) {
       throw this.#translate(error, `creating the staging table for ${target.schema}.${target.name}`);
     }
-    const drop = `DROP TABLE ${this.dialect.qualify(staging)}`;
-    this.#stagingDrops.set(drop, drop);
-    this.#stagingDrops.set(`DROP TABLE ${bigqueryDialect.qualify(staging)}`, drop);
     if (body.length === 0) return staging; // nothing to load: the empty table is the staging
     try {
       await loadNdjson({ table, fields, body });
@@ -190,15 +178,8 @@ export class BigQueryClient implements WarehouseClient {
     return tables;
   }
 
-  #session(sessionId: string, deferred: string[]): WarehouseSession {
-    const run = async (sql: string, params: readonly SqlParam[] = []): Promise<QueryResult> => {
-      const drop = this.#stagingDrops.get(sql.trim());
-      if (drop !== undefined) {
-        deferred.push(drop);
-        return { rows: [] };
-      }
-      return this.#run(sql, params, { sessionId });
-    };
+  #session(sessionId: string): WarehouseSession {
+    const run = (sql: string, params: readonly SqlParam[] = []): Promise<QueryResult> => this.#run(sql, params, { sessionId });
     return {
       query: async <R extends ResultRow = ResultRow>(sql: string, params?: readonly SqlParam[]) => (await run(sql, params)).rows as R[],
       execute: async (sql, params) => {
@@ -207,19 +188,6 @@ export class BigQueryClient implements WarehouseClient {
       // A load job runs outside the session; the table it fills is not part of the transaction.
       writeStaging: (target, columns, rows) => this.writeStaging(target, columns, rows),
     };
-  }
-
-  async #dropStaging(sql: string): Promise<void> {
-    this.#forgetStaging(sql);
-    // A staging table that cannot be dropped now expires by itself within a day.
-    await this.#run(sql, []).catch(() => undefined);
-  }
-
-  /** Forgets a dropped staging table under both its spellings. */
-  #forgetStaging(sql: string): void {
-    const drop = this.#stagingDrops.get(sql);
-    if (drop === undefined) return;
-    for (const [statement, canonical] of [...this.#stagingDrops]) if (canonical === drop) this.#stagingDrops.delete(statement);
   }
 
   /** Ends a session (its temporary state and any open transaction) rather than let it idle for hours. */
@@ -233,7 +201,6 @@ export class BigQueryClient implements WarehouseClient {
    * rerun; a failed job changed nothing, so a rerun never applies a statement twice.
    */
   async #runWithRetries(sql: string, params: readonly SqlParam[]): Promise<QueryResult> {
-    this.#forgetStaging(sql.trim());
     const retries = this.#connection.jobRetries ?? 1;
     for (let attempt = 0; ; attempt += 1) {
       try {

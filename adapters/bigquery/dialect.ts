@@ -10,7 +10,7 @@
  */
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { ColumnSpec, LogicalType, TableRef, TableSpec } from '../../src/schema/types.js';
-import type { Capabilities, Dialect, MergeSpec } from '../types.js';
+import type { Capabilities, Dialect, MergeSpec, StatementPlan } from '../types.js';
 
 /** The staging table's extra column: each row's position in the batch, to break ties. */
 export const STAGING_ROW_COLUMN = '_loader_staging_row';
@@ -32,7 +32,13 @@ export const BIGQUERY_CAPABILITIES: Capabilities = {
   // CREATE/ALTER/DROP of permanent tables are refused inside multi-statement transactions.
   ddlInTransaction: false,
   multiColumnAlter: true,
-  bulkLoad: 'load_job',
+  // Positional `?`: each placeholder takes the next value, so a value used twice is bound twice.
+  parameters: 'positional',
+  expressionsInValues: true,
+  // GoogleSQL string literals take backslash escapes.
+  backslashEscapesInStrings: true,
+  // Every statement outside a transaction is a job of its own; a transaction has its own session.
+  concurrentStatements: true,
 };
 
 const NATIVE_TYPES: Record<LogicalType, string> = {
@@ -207,8 +213,16 @@ export function createBigQueryDialect(project?: string): BigQueryDialect {
       return [`ALTER TABLE ${qualify(table)}\n  ${clauses.join(',\n  ')}`];
     },
 
-    merge(spec: MergeSpec): string[] {
+    merge(spec: MergeSpec): StatementPlan {
       return mergeSql(spec, qualify);
+    },
+
+    /**
+     * BigQuery refuses DROP of a permanent table inside a transaction: the staging table goes
+     * once the transaction has ended (and by itself a day later, should that fail).
+     */
+    dropStaging(staging: TableRef): StatementPlan {
+      return { inTransaction: [], afterTransaction: [`DROP TABLE ${qualify(staging)}`] };
     },
 
     deduplicatedStaging(spec: MergeSpec): string {
@@ -240,8 +254,8 @@ export function createBigQueryDialect(project?: string): BigQueryDialect {
  * 2. `MERGE` updates a matched key only when the target's `newestBy` is NULL or not newer, so an
  *    older row never overwrites a newer one (equal times replace), and inserts new keys. Only the
  *    batch's columns are set: columns it does not write (`_deleted_at`) keep their values.
- * 3. `DROP TABLE` of the staging table. Inside a transaction BigQuery refuses DROP of a permanent
- *    table, so the client runs that statement right after COMMIT (see client.ts).
+ * 3. `DROP TABLE` of the staging table, after the transaction (`afterTransaction`): inside one
+ *    BigQuery refuses DROP of a permanent table.
  * With `allKeysNew` (no staged key in the target, counted in the same transaction) the rows are
  * inserted without the join.
  */
@@ -266,29 +280,27 @@ export function valuesDiffer(left: string, right: string, type: LogicalType): st
   return `${left} IS DISTINCT FROM ${right}`;
 }
 
-function mergeSql(spec: MergeSpec, qualify: (table: TableRef) => string): string[] {
+function mergeSql(spec: MergeSpec, qualify: (table: TableRef) => string): StatementPlan {
   if (spec.primaryKey.length === 0) throw new Error('merge needs a primary key');
   const target = qualify(spec.target);
-  const staging = qualify(spec.staging);
   const keys = spec.primaryKey.map(quoteIdentifier);
   const columns = spec.columns.map(quoteIdentifier);
   const newest = spec.newestBy === undefined ? undefined : quoteIdentifier(spec.newestBy);
   const deduplicated = deduplicatedSql(spec, qualify);
-  const drop = `DROP TABLE ${staging}`;
-  if (spec.allKeysNew) return [`INSERT INTO ${target} (${columns.join(', ')})\n${deduplicated}`, drop];
+  const afterTransaction = [`DROP TABLE ${qualify(spec.staging)}`];
+  if (spec.allKeysNew) return { inTransaction: [`INSERT INTO ${target} (${columns.join(', ')})\n${deduplicated}`], afterTransaction };
 
   const keySet = new Set(spec.primaryKey);
   const updated = spec.columns.filter((name) => !keySet.has(name)).map(quoteIdentifier);
   const guard = newest ? ` AND (t.${newest} IS NULL OR s.${newest} >= t.${newest})` : '';
   const whenMatched =
     updated.length === 0 ? '' : `\nWHEN MATCHED${guard} THEN\n  UPDATE SET ${updated.map((column) => `${column} = s.${column}`).join(', ')}`;
-  return [
+  const merge =
     `MERGE ${target} AS t\n` +
-      `USING (\n${deduplicated}\n) AS s\n` +
-      `ON ${keys.map((key) => `t.${key} = s.${key}`).join(' AND ')}${whenMatched}\n` +
-      `WHEN NOT MATCHED THEN\n  INSERT (${columns.join(', ')}) VALUES (${columns.map((column) => `s.${column}`).join(', ')})`,
-    drop,
-  ];
+    `USING (\n${deduplicated}\n) AS s\n` +
+    `ON ${keys.map((key) => `t.${key} = s.${key}`).join(' AND ')}${whenMatched}\n` +
+    `WHEN NOT MATCHED THEN\n  INSERT (${columns.join(', ')}) VALUES (${columns.map((column) => `s.${column}`).join(', ')})`;
+  return { inTransaction: [merge], afterTransaction };
 }
 
 /** The adapter's dialect: two-part names, resolved in the project the job runs in. */

@@ -5,7 +5,7 @@
  * names derive from Pipedrive data and must never be read as SQL.
  */
 import { columnDefinition as sharedColumnDefinition, createTableSql } from '../base/ddl.js';
-import type { Capabilities, Dialect, MergeSpec } from '../types.js';
+import type { Capabilities, Dialect, MergeSpec, StatementPlan } from '../types.js';
 import type { ColumnSpec, LogicalType, TableRef, TableSpec } from '../../src/schema/types.js';
 
 /**
@@ -31,7 +31,12 @@ export const DUCKDB_CAPABILITIES: Capabilities = {
   ddlInTransaction: true,
   // DuckDB's ALTER TABLE takes one ADD COLUMN per statement.
   multiColumnAlter: false,
-  bulkLoad: 'appender',
+  parameters: 'numbered',
+  expressionsInValues: true,
+  backslashEscapesInStrings: false,
+  // Statements outside a transaction use a second connection (client.ts), but the first is
+  // everyone's whenever no transaction is open: one statement at a time, through the write queue.
+  concurrentStatements: false,
 };
 
 const NATIVE_TYPES: Record<LogicalType, string> = {
@@ -104,6 +109,11 @@ export function parameter(index: number): string {
   return `$${index}`;
 }
 
+/** A VARCHAR parameter becomes every column type it is written to, JSON included. */
+export function parameterAs(index: number): string {
+  return parameter(index);
+}
+
 export function createSchema(schema: string): string[] {
   return [`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(DUCKDB_CATALOG)}.${quoteIdentifier(schema)}`];
 }
@@ -142,7 +152,7 @@ export function mergedRowsTable(staging: TableRef): string {
  *    takes the batch's columns from staging and every other column from the existing row, so a
  *    batch that writes fewer columns than the table has never wipes the others;
  * 2. delete those keys from the target and insert the final rows;
- * 3. drop the temporary table and the staging table.
+ * 3. drop the temporary table and the staging table, in the transaction (DDL is transactional).
  * When the caller knows no staged key is in the target (`allKeysNew`, a backfill), the
  * de-duplicated rows are inserted directly.
  */
@@ -158,17 +168,22 @@ export function deduplicatedStaging(spec: MergeSpec): string {
   );
 }
 
-export function merge(spec: MergeSpec): string[] {
+/** DDL is transactional here: the staging table goes with the transaction that made it. */
+export function dropStaging(staging: TableRef): StatementPlan {
+  return { inTransaction: [`DROP TABLE ${qualify(staging)}`], afterTransaction: [] };
+}
+
+export function merge(spec: MergeSpec): StatementPlan {
   if (spec.primaryKey.length === 0) throw new Error('merge needs a primary key');
   const target = qualify(spec.target);
-  const staging = qualify(spec.staging);
+  const drop = dropStaging(spec.staging);
   const merged = mergedRowsTable(spec.staging);
   const keys = spec.primaryKey.map(quoteIdentifier);
   const columns = spec.columns.map(quoteIdentifier);
   const newest = deduplicatedStaging(spec);
   if (spec.allKeysNew) {
     // No staged key exists in the target (a backfill): nothing to join, replace or delete.
-    return [`INSERT INTO ${target} BY NAME\n${newest}`, `DROP TABLE ${staging}`];
+    return { inTransaction: [`INSERT INTO ${target} BY NAME\n${newest}`, ...drop.inTransaction], afterTransaction: drop.afterTransaction };
   }
   const joinOn = keys.map((key) => `t.${key} = s.${key}`).join(' AND ');
   const guard = spec.newestBy
@@ -176,7 +191,7 @@ export function merge(spec: MergeSpec): string[] {
     : '';
   const replaced = columns.map((column) => `s.${column} AS ${column}`).join(', ');
   const deleteOn = keys.map((key) => `t.${key} = m.${key}`).join(' AND ');
-  return [
+  const inTransaction = [
     `CREATE OR REPLACE TEMPORARY TABLE ${merged} AS\n` +
       `SELECT t.* REPLACE (${replaced})\n` +
       `FROM (${newest}) AS s\n` +
@@ -184,8 +199,8 @@ export function merge(spec: MergeSpec): string[] {
     `DELETE FROM ${target} AS t USING ${merged} AS m WHERE ${deleteOn}`,
     `INSERT INTO ${target} BY NAME SELECT * FROM ${merged}`,
     `DROP TABLE ${merged}`,
-    `DROP TABLE ${staging}`,
   ];
+  return { inTransaction: [...inTransaction, ...drop.inTransaction], afterTransaction: drop.afterTransaction };
 }
 
 export const duckdbDialect: Dialect = {
@@ -196,9 +211,11 @@ export const duckdbDialect: Dialect = {
   nativeType,
   logicalType,
   parameter,
+  parameterAs,
   createSchema,
   createTable,
   addColumns,
   merge,
+  dropStaging,
   deduplicatedStaging,
 };

@@ -2,14 +2,11 @@
  * The Snowflake warehouse client: one SDK connection (one Snowflake session) per run, all IO.
  *
  * Transactions are BEGIN / COMMIT / ROLLBACK on that session. Snowflake commits an open
- * transaction before every DDL statement, so the generic code runs DDL and staging before the
- * transaction (`ddlInTransaction: false`), and inside one this client:
- * - defers `DROP TABLE <staging>` (the last statement of every merge, and of the deletes
- *   comparison) until the transaction has ended, because running it would commit the merge
- *   before the bookmark is written;
- * - lets other DDL through only while the transaction has written nothing (then opens a new
- *   transaction after it, so the statements that follow stay atomic), and refuses it after a
- *   write, since it would silently commit half a batch.
+ * transaction before every DDL statement, so DDL must never reach one: the dialect declares
+ * `ddlInTransaction: false`, and the generic code runs DDL and staging before the transaction
+ * and a merge's staging clean-up after it (`StatementPlan.afterTransaction`). This client runs
+ * every statement as it is given and never reads SQL text to decide; the one DDL it issues
+ * itself, staging, it refuses to run inside a transaction.
  */
 import type { Connection } from 'snowflake-sdk';
 import { parseSnowflakeSettings, type SnowflakeSettings } from '../../src/config/snowflake-settings.js';
@@ -18,7 +15,7 @@ import { WarehouseTerminalError } from '../../src/errors.js';
 import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
 import type { ResultRow, SqlParam, WarehouseClient, WarehouseSession } from '../types.js';
 import { connect, connectionOptions, destroy, execute, isInteractive, loadSdk, type StatementResult } from './connection.js';
-import { qualify, snowflakeDialect } from './dialect.js';
+import { snowflakeDialect } from './dialect.js';
 import { translateSnowflakeError } from './errors.js';
 import { fromSnowflakeValue, toSdkBind, type SdkBind } from './values.js';
 import { stageRows } from './staging.js';
@@ -32,9 +29,6 @@ import { stageRows } from './staging.js';
 export const SESSION_SETTINGS =
   "ALTER SESSION SET QUOTED_IDENTIFIERS_IGNORE_CASE = FALSE, TIMEZONE = 'UTC', TIME_OUTPUT_FORMAT = 'HH24:MI:SS.FF9', LOCK_TIMEOUT = 600";
 
-const DDL = /^\s*(?:CREATE|ALTER|DROP|UNDROP|GRANT|REVOKE|COMMENT)\b/i;
-const WRITE = /^\s*(?:INSERT|UPDATE|DELETE|MERGE|TRUNCATE|COPY)\b/i;
-
 export interface SnowflakeClientOptions {
   /** Tests only: the base URL of a local fake of Snowflake's REST API. */
   readonly accessUrl?: string;
@@ -47,12 +41,6 @@ export class SnowflakeClient implements WarehouseClient {
   readonly #accessUrl: string | undefined;
   #connection: Connection | undefined;
   #inTransaction = false;
-  /** Whether the open transaction has written anything (DDL would then commit it). */
-  #wrote = false;
-  /** DROP TABLE statements of staging tables, run once the transaction has ended. */
-  #deferred: string[] = [];
-  /** Staging tables this session created, by their qualified name. */
-  readonly #stagingTables = new Set<string>();
   #stagingCounter = 0;
 
   constructor(target: TargetConfig, options: SnowflakeClientOptions = {}) {
@@ -110,7 +98,6 @@ export class SnowflakeClient implements WarehouseClient {
   async close(): Promise<void> {
     const connection = this.#connection;
     this.#connection = undefined;
-    this.#stagingTables.clear();
     // Ending the session drops its temporary (staging) tables.
     if (connection) await destroy(connection).catch(() => undefined);
   }
@@ -127,31 +114,14 @@ export class SnowflakeClient implements WarehouseClient {
   }
 
   async execute(sql: string, params: readonly SqlParam[] = []): Promise<void> {
-    const stagingDrop = this.#stagingDropOf(sql);
-    if (stagingDrop !== undefined && this.#inTransaction) {
-      this.#deferred.push(sql);
-      return;
-    }
     await this.#run(sql, params.map(toSdkBind));
-    if (stagingDrop !== undefined) this.#stagingTables.delete(stagingDrop);
   }
 
-  /** Every statement goes through here: the DDL rule of the module comment, and error translation. */
+  /** Every statement goes through here, as given, for error translation. */
   async #run(sql: string, binds: readonly SdkBind[] | readonly SdkBind[][]): Promise<StatementResult> {
     const connection = this.#requireConnection();
-    const ddl = DDL.test(sql);
-    if (this.#inTransaction && ddl && this.#wrote) {
-      throw new WarehouseTerminalError(
-        `Snowflake would commit the open transaction before running ${summarize(sql)}; ` +
-          'DDL must run before the transaction writes anything (ddlInTransaction is false).',
-      );
-    }
     try {
-      const result = await execute(connection, sql, binds);
-      if (this.#inTransaction && WRITE.test(sql)) this.#wrote = true;
-      // The DDL committed the (empty) transaction: open a new one for the statements that follow.
-      if (this.#inTransaction && ddl) await execute(connection, 'BEGIN');
-      return result;
+      return await execute(connection, sql, binds);
     } catch (error) {
       throw translateSnowflakeError(error, `running ${summarize(sql)}`, this.#where, this.#secrets);
     }
@@ -161,7 +131,6 @@ export class SnowflakeClient implements WarehouseClient {
     if (this.#inTransaction) throw new Error('SnowflakeClient.transaction cannot be nested');
     const connection = this.#requireConnection();
     this.#inTransaction = true;
-    this.#wrote = false;
     try {
       await this.#run('BEGIN', []);
       const result = await work(this.#session());
@@ -173,21 +142,7 @@ export class SnowflakeClient implements WarehouseClient {
       throw error;
     } finally {
       this.#inTransaction = false;
-      await this.#dropDeferred();
     }
-  }
-
-  async #dropDeferred(): Promise<void> {
-    for (const sql of this.#deferred.splice(0)) {
-      // A staging table that cannot be dropped now goes with the session anyway.
-      await this.execute(sql).catch(() => undefined);
-    }
-  }
-
-  /** The staging table `sql` drops, when it is exactly `DROP TABLE <a staging table of ours>`. */
-  #stagingDropOf(sql: string): string | undefined {
-    const name = /^DROP TABLE (?:IF EXISTS )?(.+)$/.exec(sql.trim())?.[1];
-    return name !== undefined && this.#stagingTables.has(name) ? name : undefined;
   }
 
   #session(): WarehouseSession {
@@ -220,11 +175,18 @@ export class SnowflakeClient implements WarehouseClient {
     return tables;
   }
 
+  /**
+   * Stages into a TEMPORARY table. Creating it is DDL, which would commit an open transaction
+   * (half a batch, before its bookmark), so it is refused inside one: generic code stages on the
+   * client, before the transaction, because `ddlInTransaction` is false.
+   */
   async writeStaging(target: TableRef, columns: readonly ColumnSpec[], rows: readonly Row[]): Promise<TableRef> {
+    if (this.#inTransaction) {
+      throw new Error('SnowflakeClient.writeStaging creates a table, which would commit the open transaction: stage before transaction() (ddlInTransaction is false)');
+    }
     this.#stagingCounter += 1;
     const staging: TableRef = { schema: target.schema, name: `_loader_staging_${this.#stagingCounter}` };
     await stageRows({ run: (sql, binds) => this.#run(sql, binds) }, target, staging, columns, rows);
-    this.#stagingTables.add(qualify(staging));
     return staging;
   }
 

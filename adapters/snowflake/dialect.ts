@@ -13,7 +13,7 @@
 import { columnDefinition as sharedColumnDefinition, createTableSql } from '../base/ddl.js';
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { ColumnSpec, LogicalType, TableRef, TableSpec } from '../../src/schema/types.js';
-import type { Capabilities, Dialect, MergeSpec } from '../types.js';
+import type { Capabilities, Dialect, MergeSpec, StatementPlan } from '../types.js';
 
 /** The staging column holding each row's position in the batch (ties go to the later row). */
 export const STAGING_ROW_COLUMN = '_loader_staging_row';
@@ -28,7 +28,14 @@ export const SNOWFLAKE_CAPABILITIES: Capabilities = {
   ddlInTransaction: false,
   // ALTER TABLE … ADD COLUMN IF NOT EXISTS takes one column per statement.
   multiColumnAlter: false,
-  bulkLoad: 'stage',
+  // Numbered `:1`: one value may be referred to twice (`parameter` below).
+  parameters: 'numbered',
+  // A VALUES row holds constants and placeholders only: PARSE_JSON(:1) needs INSERT … SELECT.
+  expressionsInValues: false,
+  // Single-quoted string constants take backslash escapes.
+  backslashEscapesInStrings: true,
+  // One SDK connection is one session: a statement sent during a transaction joins it.
+  concurrentStatements: false,
 };
 
 const NATIVE_TYPES: Record<LogicalType, string> = {
@@ -197,8 +204,8 @@ export function convertStagingSql(staging: TableRef, raw: TableRef, columns: rea
  * 2. `MERGE … WHEN MATCHED AND (t.newestBy IS NULL OR s.newestBy >= t.newestBy)`: an older row
  *    never overwrites a newer one, an undated one never overwrites a dated one, equal times
  *    replace. Only the batch's columns are set, so columns it does not write keep their values;
- * 3. the staging table is dropped. DROP is DDL and would commit the merge's transaction, so the
- *    client defers exactly this statement until the transaction has ended (see client.ts).
+ * 3. the staging table is dropped once the transaction has ended (`afterTransaction`): DROP is
+ *    DDL, and would commit the merge before the bookmark is written.
  * With `allKeysNew` (no staged key is in the target) the de-duplicated rows are simply inserted.
  */
 /** One staged row per key: the greatest `newestBy` (NULLs last), among equals the one staged last. */
@@ -212,30 +219,33 @@ export function deduplicatedStaging(spec: MergeSpec): string {
   );
 }
 
-export function merge(spec: MergeSpec): string[] {
+/** DDL commits the open transaction: the staging table is dropped after it has ended. */
+export function dropStaging(staging: TableRef): StatementPlan {
+  return { inTransaction: [], afterTransaction: [`DROP TABLE ${qualify(staging)}`] };
+}
+
+export function merge(spec: MergeSpec): StatementPlan {
   if (spec.primaryKey.length === 0) throw new Error('merge needs a primary key');
   const target = qualify(spec.target);
-  const staging = qualify(spec.staging);
   const keys = spec.primaryKey.map(quoteIdentifier);
   const columns = spec.columns.map(quoteIdentifier);
   const newest = spec.newestBy === undefined ? undefined : quoteIdentifier(spec.newestBy);
   const deduplicated = deduplicatedStaging(spec);
-  const drop = `DROP TABLE ${staging}`;
-  if (spec.allKeysNew) return [`INSERT INTO ${target} (${columns.join(', ')})\n${deduplicated}`, drop];
+  const { afterTransaction } = dropStaging(spec.staging);
+  if (spec.allKeysNew) return { inTransaction: [`INSERT INTO ${target} (${columns.join(', ')})\n${deduplicated}`], afterTransaction };
 
   const keySet = new Set(spec.primaryKey);
   const updated = spec.columns.filter((name) => !keySet.has(name)).map(quoteIdentifier);
   const guard = newest ? ` AND (t.${newest} IS NULL OR s.${newest} >= t.${newest})` : '';
   const whenMatched =
     updated.length === 0 ? '' : `\nWHEN MATCHED${guard} THEN UPDATE SET ${updated.map((c) => `${c} = s.${c}`).join(', ')}`;
-  return [
+  const merged =
     `MERGE INTO ${target} AS t\n` +
-      `USING (\n${deduplicated}\n) AS s\n` +
-      `ON ${keys.map((key) => `t.${key} = s.${key}`).join(' AND ')}` +
-      whenMatched +
-      `\nWHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((c) => `s.${c}`).join(', ')})`,
-    drop,
-  ];
+    `USING (\n${deduplicated}\n) AS s\n` +
+    `ON ${keys.map((key) => `t.${key} = s.${key}`).join(' AND ')}` +
+    whenMatched +
+    `\nWHEN NOT MATCHED THEN INSERT (${columns.join(', ')}) VALUES (${columns.map((c) => `s.${c}`).join(', ')})`;
+  return { inTransaction: [merged], afterTransaction };
 }
 
 export const snowflakeDialect: Dialect = {
@@ -251,5 +261,6 @@ export const snowflakeDialect: Dialect = {
   createTable,
   addColumns,
   merge,
+  dropStaging,
   deduplicatedStaging,
 };

@@ -17,6 +17,7 @@
 import type { SqlParam } from '../../adapters/types.js';
 import type { ChildRead, StreamDefinition } from '../pipedrive/catalog.js';
 import { paginate } from '../pipedrive/paginate.js';
+import { BoundParameters } from '../plan/index.js';
 import type { Row } from '../schema/types.js';
 import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
 import { markGoneChildren } from './deletes.js';
@@ -51,24 +52,25 @@ export function parseChildBookmark(raw: string | undefined): ChildBookmark | und
 async function* changedParents(context: LoadContext, child: ChildRead, since: ChildBookmark | undefined): AsyncGenerator<Parent> {
   const { dialect } = context.warehouse;
   const q = (name: string): string => dialect.quoteIdentifier(name);
-  const p = (index: number): string => dialect.parameter(index);
-  // Each parameter is used once, in order: BigQuery's positional `?` cannot refer to one twice.
-  const ts = (index: number): string => `CAST(${p(index)} AS ${dialect.nativeType('timestamp')})`;
   const table = dialect.qualify({ schema: context.schema, name: child.parentTable });
   const skip = new Set((since?.ids ?? []).map(String));
   let afterTime = since?.update_time ?? EPOCH;
   let afterId: SqlParam | undefined;
   for (;;) {
+    const bound = new BoundParameters(dialect);
+    const after = (): string => `CAST(${bound.shared('after', afterTime)} AS ${dialect.nativeType('timestamp')})`;
     const keyset =
       afterId === undefined
-        ? `${q('update_time')} >= ${ts(1)}`
-        : `(${q('update_time')} > ${ts(1)} OR (${q('update_time')} = ${ts(2)} AND ${q('id')} > ${p(3)}))`;
-    // Through the write queue: on a single-connection warehouse (DuckDB) a read must not land
-    // inside another stream's open transaction.
-    const rows = await context.writes.run(() => context.warehouse.query(
-      `SELECT ${q('id')}, ${q('update_time')} FROM ${table} WHERE ${keyset} ORDER BY ${q('update_time')}, ${q('id')} LIMIT ${PARENTS_PER_QUERY}`,
-      afterId === undefined ? [afterTime] : [afterTime, afterTime, afterId],
-    ));
+        ? `${q('update_time')} >= ${after()}`
+        : `(${q('update_time')} > ${after()} OR (${q('update_time')} = ${after()} AND ${q('id')} > ${bound.add(afterId)}))`;
+    const read = (): Promise<Record<string, unknown>[]> =>
+      context.warehouse.query(
+        `SELECT ${q('id')}, ${q('update_time')} FROM ${table} WHERE ${keyset} ORDER BY ${q('update_time')}, ${q('id')} LIMIT ${PARENTS_PER_QUERY}`,
+        bound.values,
+      );
+    // The parents committed so far. Where a statement outside a transaction would share another
+    // stream's open one (one session or connection), the read waits for it in the write queue.
+    const rows = dialect.capabilities.concurrentStatements ? await read() : await context.writes.run(read);
     for (const row of rows) {
       const parent = { id: row['id'] as string | number, updateTime: String(row['update_time']) };
       if (!(parent.updateTime === since?.update_time && skip.has(String(parent.id)))) yield parent;

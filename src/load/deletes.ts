@@ -11,18 +11,20 @@
  * - for children (deal products), per visited parent batch: `markGoneChildren`.
  *
  * The comparison runs in the warehouse: the listed keys go into a staging table and one UPDATE
- * anti-joins against it. Rows already marked keep their first `_deleted_at`; a row listed again
+ * anti-joins against it (`reconcileStatements`: what runs in the transaction, and the staging
+ * table's drop, in it or after it as the warehouse allows). Rows already marked keep their first `_deleted_at`; a row listed again
  * is live again: cleared by its next upsert, or by the comparison itself when it comes back
  * unchanged (a record that a visibility change hid for a while).
  */
-import type { Dialect, WarehouseSession } from '../../adapters/types.js';
+import type { Dialect, StatementPlan, WarehouseSession } from '../../adapters/types.js';
 import type { ChildRead, StreamDefinition } from '../pipedrive/catalog.js';
 import { paginate } from '../pipedrive/paginate.js';
-import type { ColumnSpec, Row, TableRef } from '../schema/types.js';
+import type { Row, TableRef } from '../schema/types.js';
 import { RowBatch } from './batch.js';
 import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
 import { finishStats } from './stream-loader.js';
 import { timestampMillis } from './stream-reader.js';
+import { withStaging } from './upsert.js';
 
 export type ReconcileMode = 'always' | 'daily' | 'never';
 export const RECONCILE_MODES: readonly ReconcileMode[] = ['always', 'daily', 'never'];
@@ -46,58 +48,76 @@ export function reconcileDue(mode: ReconcileMode, last: string | undefined, now:
   return Number.isNaN(lastMs) || now.getTime() - lastMs >= DAY_MS;
 }
 
+/** What marks a table's missing rows against a staging table of the listed keys. */
+export interface ReconcileStatements {
+  /** Counts the live rows whose key was not listed. */
+  readonly countMissing: string;
+  /** Marks those rows deleted; binds the time as its one parameter. Run only when there are some. */
+  readonly markMissing: string;
+  /**
+   * Makes rows listed again live again (a record a visibility change hid for a while), unless
+   * Pipedrive itself reports them deleted (is_deleted, or status 'deleted').
+   */
+  readonly reviveListed: string;
+  /** Drops the staging table: in the transaction, after it, or both parts, as the warehouse allows. */
+  readonly cleanup: StatementPlan;
+}
+
+/** The reconciliation of `target` by its single-column key `keyName`, listed in `staging`. Pure. */
+export function reconcileStatements(
+  dialect: Dialect,
+  target: TableRef,
+  staging: TableRef,
+  keyName: string,
+  reportsDeleted: { readonly isDeleted: boolean; readonly status: boolean },
+): ReconcileStatements {
+  const q = (name: string): string => dialect.quoteIdentifier(name);
+  const listed = `(SELECT 1 FROM ${dialect.qualify(staging)} AS s WHERE s.${q(keyName)} = t.${q(keyName)})`;
+  const missing = `t.${q('_deleted_at')} IS NULL AND NOT EXISTS ${listed}`;
+  const live =
+    (reportsDeleted.isDeleted ? ` AND (t.${q('is_deleted')} IS NULL OR t.${q('is_deleted')} = FALSE)` : '') +
+    (reportsDeleted.status ? ` AND (t.${q('status')} IS NULL OR t.${q('status')} <> 'deleted')` : '');
+  return {
+    countMissing: `SELECT COUNT(*) AS ${q('missing')} FROM ${dialect.qualify(target)} AS t WHERE ${missing}`,
+    markMissing: `UPDATE ${dialect.qualify(target)} AS t SET ${deletedAtFromFirstParameter(dialect)} WHERE ${missing}`,
+    reviveListed:
+      `UPDATE ${dialect.qualify(target)} AS t SET ${q('_deleted_at')} = NULL WHERE t.${q('_deleted_at')} IS NOT NULL${live} ` +
+      `AND EXISTS ${listed}`,
+    cleanup: dialect.dropStaging(staging),
+  };
+}
+
 /**
  * Marks rows of `table` whose key is not in `keys` as deleted, and remembers that the table was
  * reconciled, in one transaction. Returns the number of rows newly marked.
  */
 export async function markMissing(context: LoadContext, table: string, keys: readonly unknown[]): Promise<number> {
   const { warehouse, schema } = context;
-  const { dialect } = warehouse;
   const write = context.sync.writePlan(modelOf(context, table));
   const keyName = write.primaryKey[0];
   const keyColumn = write.columns.find((column) => column.name === keyName);
   if (keyName === undefined || keyColumn === undefined || write.primaryKey.length !== 1) {
     throw new Error(`deletes need a single-column primary key on ${table}`);
   }
-  const columns: ColumnSpec[] = [keyColumn];
-  const hasIsDeleted = write.columns.some((column) => column.name === 'is_deleted');
-  const hasStatus = write.columns.some((column) => column.name === 'status' && column.type === 'string');
+  // Deleted per the source: is_deleted, or status 'deleted' (deals, projects), as the shaper reads them.
+  const reportsDeleted = {
+    isDeleted: write.columns.some((column) => column.name === 'is_deleted'),
+    status: write.columns.some((column) => column.name === 'status' && column.type === 'string'),
+  };
   const rows: Row[] = keys.map((key) => ({ [keyName]: key as Row[string] }));
   const target: TableRef = { schema, name: table };
-  const q = (name: string): string => dialect.quoteIdentifier(name);
-  const mark = async (session: WarehouseSession, staging: TableRef): Promise<number> => {
-    const missing =
-      `t.${q('_deleted_at')} IS NULL AND NOT EXISTS ` +
-      `(SELECT 1 FROM ${dialect.qualify(staging)} AS s WHERE s.${q(keyName)} = t.${q(keyName)})`;
-    const [counted] = await session.query(`SELECT COUNT(*) AS ${q('missing')} FROM ${dialect.qualify(target)} AS t WHERE ${missing}`);
-    const marked = Number(counted?.['missing'] ?? 0);
-    if (marked > 0) {
-      await session.execute(
-        `UPDATE ${dialect.qualify(target)} AS t SET ${deletedAtFromFirstParameter(dialect)} WHERE ${missing}`,
-        [context.loadedAt],
-      );
-    }
-    // Listed again without having changed (a record a visibility change hid for a while): its
-    // row is current, so it is live again. Records Pipedrive itself reports deleted stay marked.
-    // Deleted per the source: is_deleted, or status 'deleted' (deals, projects), as the shaper reads them.
-    const reportedDeleted =
-      (hasIsDeleted ? ` AND (t.${q('is_deleted')} IS NULL OR t.${q('is_deleted')} = FALSE)` : '') +
-      (hasStatus ? ` AND (t.${q('status')} IS NULL OR t.${q('status')} <> 'deleted')` : '');
-    await session.execute(
-      `UPDATE ${dialect.qualify(target)} AS t SET ${q('_deleted_at')} = NULL WHERE t.${q('_deleted_at')} IS NOT NULL${reportedDeleted} ` +
-        `AND EXISTS (SELECT 1 FROM ${dialect.qualify(staging)} AS s WHERE s.${q(keyName)} = t.${q(keyName)})`,
-    );
-    await session.execute(`DROP TABLE ${dialect.qualify(staging)}`);
-    await context.store.saveBookmark(session, reconciledKey(table), context.loadedAt, context.loadId);
-    return marked;
-  };
-  return context.writes.run(async () => {
-    if (dialect.capabilities.ddlInTransaction) {
-      return warehouse.transaction(async (session) => mark(session, await session.writeStaging(target, columns, rows)));
-    }
-    const staging = await warehouse.writeStaging(target, columns, rows);
-    return warehouse.transaction((session) => mark(session, staging));
-  });
+  return context.writes.run(() =>
+    withStaging(warehouse, { target, columns: [keyColumn], rows }, async (session, stage) => {
+      const plan = reconcileStatements(warehouse.dialect, target, await stage(), keyName, reportsDeleted);
+      const [counted] = await session.query(plan.countMissing);
+      const marked = Number(counted?.['missing'] ?? 0);
+      if (marked > 0) await session.execute(plan.markMissing, [context.loadedAt]);
+      await session.execute(plan.reviveListed);
+      for (const sql of plan.cleanup.inTransaction) await session.execute(sql);
+      await context.store.saveBookmark(session, reconciledKey(table), context.loadedAt, context.loadId);
+      return { result: marked, plan: plan.cleanup };
+    }),
+  );
 }
 
 /**

@@ -5,7 +5,7 @@
  *
  * Generic over the adapter contract: it branches on Capabilities, never on warehouse names.
  */
-import type { Dialect, MergeSpec, SqlParam, WarehouseClient, WarehouseSession } from '../../adapters/types.js';
+import type { Dialect, MergeSpec, SqlParam, StatementPlan, WarehouseClient, WarehouseSession } from '../../adapters/types.js';
 import type { ColumnSpec, Row, TableRef } from '../schema/types.js';
 
 export interface UpsertBatchInput {
@@ -116,6 +116,56 @@ async function allKeysNewAndDistinct(session: WarehouseSession, dialect: Dialect
   return true;
 }
 
+/**
+ * Runs what a plan leaves for after its transaction (a staging table's drop), on the client.
+ * Best effort: the data has committed or rolled back already, and a staging table that stays
+ * expires or goes with the session (see each adapter), so a failure here must not fail the batch.
+ */
+export async function runAfterTransaction(client: WarehouseClient, statements: readonly string[]): Promise<void> {
+  for (const sql of statements) await client.execute(sql).catch(() => undefined);
+}
+
+/** A plan that leaves nothing for after the transaction. */
+const NOTHING_AFTER: StatementPlan = { inTransaction: [], afterTransaction: [] };
+
+/**
+ * Runs `work` in one transaction with a staging table of `input`'s rows, then the plan's
+ * clean-up. `stage()` gives the staging table: where DDL may share the transaction it is made
+ * inside it, when first asked for (a rollback takes it away); else it is made before the
+ * transaction, and dropped after it whether the transaction committed or failed. `work` returns
+ * its result with the plan whose `afterTransaction` is left to run; a plan that used the staging
+ * table drops it (as `Dialect.merge` does, through `Dialect.dropStaging`).
+ */
+export async function withStaging<T>(
+  client: WarehouseClient,
+  input: { readonly target: TableRef; readonly columns: readonly ColumnSpec[]; readonly rows: readonly Row[] },
+  work: (session: WarehouseSession, stage: () => Promise<TableRef>) => Promise<{ readonly result: T; readonly plan: StatementPlan }>,
+): Promise<T> {
+  const { dialect } = client;
+  if (dialect.capabilities.ddlInTransaction) {
+    const { result, plan } = await client.transaction((session) =>
+      work(session, () => session.writeStaging(input.target, input.columns, input.rows)),
+    );
+    await runAfterTransaction(client, plan.afterTransaction);
+    return result;
+  }
+  // Creating the staging table would commit (or be refused in) an open transaction: stage first.
+  const staging = await client.writeStaging(input.target, input.columns, input.rows);
+  let cleanup = dialect.dropStaging(staging).afterTransaction;
+  let used = false;
+  const stage = (): Promise<TableRef> => {
+    used = true;
+    return Promise.resolve(staging);
+  };
+  try {
+    const { result, plan } = await client.transaction((session) => work(session, stage));
+    if (used) cleanup = plan.afterTransaction;
+    return result;
+  } finally {
+    await runAfterTransaction(client, cleanup);
+  }
+}
+
 export async function upsertBatch(
   client: WarehouseClient,
   input: UpsertBatchInput,
@@ -129,35 +179,24 @@ export async function upsertBatch(
     return { inserted: 0, updated: 0, unchanged: 0 };
   }
 
-  const mergeIn = async (session: WarehouseSession, staging: TableRef): Promise<UpsertResult> => {
+  return withStaging(client, input, async (session, stage) => {
+    // A backfill batch (every key new, none repeated) needs no staging, counting or merge.
+    if (session.insertRows && (await allKeysNewAndDistinct(session, dialect, input))) {
+      await session.insertRows(input.target, input.columns, input.rows);
+      if (afterMerge) await afterMerge(session);
+      return { result: { inserted: input.rows.length, updated: 0, unchanged: 0 }, plan: NOTHING_AFTER };
+    }
     const spec: MergeSpec = {
       target: input.target,
-      staging,
+      staging: await stage(),
       primaryKey: input.primaryKey,
       columns: input.columns.map((column) => column.name),
       newestBy: input.newestBy,
     };
     const { matched, ...result } = await countChanges(session, dialect, input, spec);
-    const statements = dialect.merge({ ...spec, allKeysNew: matched === 0 });
-    for (const sql of statements) await session.execute(sql);
+    const plan = dialect.merge({ ...spec, allKeysNew: matched === 0 });
+    for (const sql of plan.inTransaction) await session.execute(sql);
     if (afterMerge) await afterMerge(session);
-    return result;
-  };
-
-  if (dialect.capabilities.ddlInTransaction) {
-    return client.transaction(async (session) => {
-      // A backfill batch (every key new, none repeated) needs no staging, counting or merge.
-      if (session.insertRows && (await allKeysNewAndDistinct(session, dialect, input))) {
-        await session.insertRows(input.target, input.columns, input.rows);
-        if (afterMerge) await afterMerge(session);
-        return { inserted: input.rows.length, updated: 0, unchanged: 0 };
-      }
-      const staging = await session.writeStaging(input.target, input.columns, input.rows);
-      return mergeIn(session, staging);
-    });
-  }
-  // Creating the staging table would commit an open transaction: stage first, then merge and
-  // save state in the transaction. A failure leaves the staging table for the adapter to replace.
-  const staging = await client.writeStaging(input.target, input.columns, input.rows);
-  return client.transaction((session) => mergeIn(session, staging));
+    return { result, plan };
+  });
 }

@@ -4,3 +4,4 @@ export type { ColumnTarget, DiffOptions, SchemaPlan, TablePlan, TypeConflict } f
 export { createRowProjector } from './project.js';
 export type { RowProjector } from './project.js';
 export { renderPlan } from './render.js';
+export { BoundParameters } from './parameters.js';

@@ -8,6 +8,7 @@
  */
 import type { WarehouseClient, WarehouseSession, SqlParam } from '../../adapters/types.js';
 import { LOADER_TABLES } from '../../migrations/tables.js';
+import { BoundParameters } from '../plan/parameters.js';
 import { registerOpenRun, unregisterOpenRun } from './open-runs.js';
 import { RejectTable, type RejectCount, type RejectInput, type StoredReject } from './rejects.js';
 import type {
@@ -41,6 +42,13 @@ export const ABANDONED_RUN_ERROR =
 
 /** The loader tables' json columns (migrations/001_loader_tables.ts): written as JSON text. */
 const JSON_COLUMNS: ReadonlySet<string> = new Set(['streams']);
+
+/**
+ * Column-map rows per statement: 8 bound values a row, 4,000 a statement, well below the
+ * smallest limit of the four warehouses (BigQuery: 10,000 query parameters; PostgreSQL 65,535),
+ * and a few tens of kilobytes of SQL text, far below BigQuery's and Snowflake's 1 MB.
+ */
+const MAPPINGS_PER_STATEMENT = 500;
 
 const RUN_COLUMNS = ['load_id', 'started_at', 'finished_at', 'status', 'streams', 'requests', 'tokens', 'error'] as const;
 
@@ -92,12 +100,7 @@ export class StateStore {
     now: Date = new Date(),
   ): Promise<void> {
     await session.execute(`DELETE FROM ${this.table('state')} WHERE ${this.id('stream')} = ${this.p(1)}`, [stream]);
-    await this.insert(session, 'state', ['stream', 'bookmark', 'load_id', 'updated_at'], [
-      stream,
-      bookmark,
-      loadId,
-      now.toISOString(),
-    ]);
+    await this.insert(session, 'state', ['stream', 'bookmark', 'load_id', 'updated_at'], [[stream, bookmark, loadId, now.toISOString()]]);
   }
 
   /** Forgets a stream's bookmark, so its next run reads everything (`state reset`, --full-refresh). */
@@ -150,20 +153,28 @@ export class StateStore {
     }));
   }
 
-  /** Inserts or replaces mappings by (table_name, field_key, subfield), exactly as given. */
+  /**
+   * Inserts or replaces mappings by (table_name, field_key, subfield), exactly as given (the last
+   * of two with one key wins). Two statements per 500 mappings, whatever their number: one
+   * DELETE of their keys and one multi-row INSERT (on BigQuery every statement is a job).
+   */
   async saveColumnMappings(session: WarehouseSession, mappings: readonly PersistedColumnMapping[]): Promise<void> {
-    const keyMatch = `${this.id('table_name')} = ${this.p(1)} AND ${this.id('field_key')} = ${this.p(2)} AND ${this.id('subfield')} = ${this.p(3)}`;
-    for (const mapping of mappings) {
-      await session.execute(`DELETE FROM ${this.table('columns')} WHERE ${keyMatch}`, [
-        mapping.table_name,
-        mapping.field_key,
-        mapping.subfield,
-      ]);
+    const byKey = new Map(mappings.map((mapping) => [JSON.stringify([mapping.table_name, mapping.field_key, mapping.subfield]), mapping]));
+    const rows = [...byKey.values()];
+    for (let start = 0; start < rows.length; start += MAPPINGS_PER_STATEMENT) {
+      const chunk = rows.slice(start, start + MAPPINGS_PER_STATEMENT);
+      const keys = new BoundParameters(this.client.dialect);
+      const match = chunk.map(
+        (mapping) =>
+          `(${this.id('table_name')} = ${keys.add(mapping.table_name)} AND ${this.id('field_key')} = ${keys.add(mapping.field_key)} ` +
+          `AND ${this.id('subfield')} = ${keys.add(mapping.subfield)})`,
+      );
+      await session.execute(`DELETE FROM ${this.table('columns')} WHERE ${match.join(' OR ')}`, keys.values);
       await this.insert(
         session,
         'columns',
         MAPPING_COLUMNS,
-        MAPPING_COLUMNS.map((column) => mapping[column]),
+        chunk.map((mapping) => MAPPING_COLUMNS.map((column) => mapping[column])),
       );
     }
   }
@@ -176,7 +187,7 @@ export class StateStore {
    */
   async startRun(loadId: string, startedAt: string): Promise<void> {
     await this.closeAbandonedRuns(startedAt);
-    await this.insert(this.client, 'runs', ['load_id', 'started_at', 'status'], [loadId, startedAt, 'running']);
+    await this.insert(this.client, 'runs', ['load_id', 'started_at', 'status'], [[loadId, startedAt, 'running']]);
     registerOpenRun({ loadId, recordInterrupted: (reason) => this.recordInterrupted(loadId, reason) });
   }
 
@@ -209,14 +220,7 @@ export class StateStore {
     await this.client.transaction(async (session) => {
       await session.execute(`DELETE FROM ${this.table('runs')} WHERE ${this.id('load_id')} = ${this.p(1)}`, [loadId]);
       await this.insert(session, 'runs', RUN_COLUMNS, [
-        loadId,
-        startedAt,
-        finishedAt,
-        run.status,
-        JSON.stringify(run.streams),
-        run.requests,
-        run.tokens,
-        run.error ?? null,
+        [loadId, startedAt, finishedAt, run.status, JSON.stringify(run.streams), run.requests, run.tokens, run.error ?? null],
       ]);
     });
   }
@@ -224,9 +228,10 @@ export class StateStore {
   /**
    * The emergency record of a run stopped without finishing its batch (a second signal): status
    * `interrupted`, with `reason`. A single autocommitted statement, never a transaction of its
-   * own: starting one could disturb the batch transaction in flight on a one-connection warehouse
-   * (DuckDB). There, a statement issued during that transaction joins it and is rolled back with
-   * it when the process exits; the next run's `startRun` then closes the record instead.
+   * own: a client runs one transaction at a time, and a batch's may be in flight. Where a statement
+   * outside it shares its session (`capabilities.concurrentStatements` false: Snowflake) it joins
+   * that transaction and is rolled back with it when the process exits; the next run's `startRun`
+   * then closes the record instead.
    */
   async recordInterrupted(loadId: string, reason: string, finishedAt = new Date().toISOString()): Promise<void> {
     await this.client.execute(
@@ -310,23 +315,24 @@ export class StateStore {
   }
 
   /**
-   * One row. A dialect with typed parameters (`parameterAs`) reads the JSON column through it, in
-   * `INSERT … SELECT`, since Snowflake allows no function call in VALUES; every other dialect
-   * gets plain VALUES, where PostgreSQL infers each parameter's type from its column.
+   * Rows in one statement, every value bound. JSON columns read their text through
+   * `parameterAs` (PARSE_JSON where the warehouse needs it); where a VALUES row may not hold
+   * such an expression (`capabilities.expressionsInValues`), the rows are SELECTs instead.
    */
   private async insert(
     session: WarehouseSession,
     table: keyof typeof LOADER_TABLES,
     columns: readonly string[],
-    values: readonly SqlParam[],
+    rows: readonly (readonly SqlParam[])[],
   ): Promise<void> {
     const { dialect } = this.client;
-    const typed = dialect.parameterAs?.bind(dialect);
-    const expressions = columns.map((column, index) =>
-      typed && JSON_COLUMNS.has(column) ? typed(index + 1, 'json') : this.p(index + 1),
+    const bound = new BoundParameters(dialect);
+    const tuples = rows.map((values) =>
+      columns.map((column, index) => bound.add(values[index] ?? null, JSON_COLUMNS.has(column) ? 'json' : undefined)).join(', '),
     );
-    const rows = typed ? `SELECT ${expressions.join(', ')}` : `VALUES (${expressions.join(', ')})`;
-    await session.execute(`INSERT INTO ${this.table(table)} (${this.list(columns)}) ${rows}`, values);
+    const selects = !dialect.capabilities.expressionsInValues && columns.some((column) => JSON_COLUMNS.has(column));
+    const body = selects ? tuples.map((tuple) => `SELECT ${tuple}`).join(' UNION ALL ') : `VALUES ${tuples.map((tuple) => `(${tuple})`).join(', ')}`;
+    await session.execute(`INSERT INTO ${this.table(table)} (${this.list(columns)}) ${body}`, bound.values);
   }
 
   private table(table: keyof typeof LOADER_TABLES): string {

@@ -16,7 +16,7 @@
  * String literals. dbt's accepted_values writes each value as `'<value>'` without escaping, so
  * the YAML holds the value already escaped for the target: a quote doubled where the SQL
  * standard applies (DuckDB, PostgreSQL), backslash-escaped where backslash is an escape
- * character (BigQuery, Snowflake).
+ * character (BigQuery, Snowflake): `capabilities.backslashEscapesInStrings`.
  */
 import type { Dialect } from '../../../adapters/types.js';
 import { IDENTIFIER_PATTERN, RESERVED_WORDS } from '../../schema/naming.js';
@@ -29,14 +29,11 @@ export interface QuotingRules {
   readonly backslashEscapes: boolean;
 }
 
-/** Warehouses whose single-quoted strings treat `\` as an escape character. */
-const BACKSLASH_ESCAPING: ReadonlySet<Dialect['name']> = new Set(['bigquery', 'snowflake']);
-
 export function quotingRulesFor(dialect: Dialect): QuotingRules {
   return {
     quoteIdentifier: (name) => dialect.quoteIdentifier(name),
     foldsToUpper: dialect.capabilities.unquotedCase === 'upper',
-    backslashEscapes: BACKSLASH_ESCAPING.has(dialect.name),
+    backslashEscapes: dialect.capabilities.backslashEscapesInStrings,
   };
 }
 

@@ -11,8 +11,8 @@ import { bigqueryAdapter } from '../../../adapters/bigquery/index.js';
 import type { WarehouseClient } from '../../../adapters/types.js';
 import { WarehouseTerminalError, WarehouseTransientError } from '../../../src/errors.js';
 import { upsertBatch } from '../../../src/load/upsert.js';
+import { StateStore } from '../../../src/state/store.js';
 import { migrate } from '../../../migrations/index.js';
-import { bigqueryDialect } from '../../../adapters/bigquery/dialect.js';
 import type { TargetConfig } from '../../../src/config/target.js';
 import type { ColumnSpec } from '../../../src/schema/types.js';
 import { FakeBigQuery, type QueryOutcome } from './fake-server.js';
@@ -390,40 +390,66 @@ describe('BigQuery adapter against a fake REST API', () => {
     expect(jobs[3]?.sql).toContain('PRIMARY KEY (`stream`) NOT ENFORCED');
   });
 
-  it('holds back only the DROP of its own staging tables until after COMMIT, in either spelling', async () => {
-    const staging = await client.writeStaging({ schema: 'pipedrive', name: 'deals' }, [{ name: 'id', type: 'bigint' }], [{ id: 1 }, { id: 2 }]);
+  it('runs every statement where it is issued; a failed merge still drops its staging table, after the session', async () => {
+    const deals = { schema: 'pipedrive', name: 'deals' };
+    const staging = await client.writeStaging(deals, [{ name: 'id', type: 'bigint' }], [{ id: 1 }, { id: 2 }]);
     fake.requests.length = 0;
-    // Any other DROP runs where it is issued: inside the session, where BigQuery refuses it
+    // The client reads no SQL: a DROP sent into the session goes there, where BigQuery refuses it
     // (fake-rules.ts, ddlInTransaction), so the transaction fails and rolls back.
-    const other = client.transaction((session) => session.execute('DROP TABLE `pipedrive`.`not_staging`'));
-    await expect(other).rejects.toThrow(/not supported inside a transaction/);
-    expect(fake.queryJobs().map((job) => [job.sql, job.config['connectionProperties'] ? 'in session' : 'outside'])).toEqual([
+    const drop = `DROP TABLE ${client.dialect.qualify(staging)}`;
+    await expect(client.transaction((session) => session.execute(drop))).rejects.toThrow(/not supported inside a transaction/);
+    const where = (config: Record<string, unknown>): string => (config['connectionProperties'] ? 'in session' : 'outside');
+    expect(fake.queryJobs().map((job) => [job.sql, where(job.config)])).toEqual([
       ['BEGIN TRANSACTION', 'outside'],
-      ['DROP TABLE `pipedrive`.`not_staging`', 'in session'],
+      [drop, 'in session'],
       ['ROLLBACK TRANSACTION', 'in session'],
       ['CALL BQ.ABORT_SESSION()', 'in session'],
     ]);
+    // The generic path: the plan's drop waits for the transaction's end, committed or not.
     fake.requests.length = 0;
-    await client.transaction(async (session) => {
-      await session.execute(`DROP TABLE ${bigqueryDialect.qualify(staging)}`);
-      await session.execute('UPDATE `pipedrive`.`deals` AS t SET `_deleted_at` = CAST(? AS TIMESTAMP) WHERE TRUE', ['2024-01-01T00:00:00Z']);
-    });
-    const jobs = fake.queryJobs();
-    expect(jobs.map((job) => [job.sql.split(' (')[0], job.config['connectionProperties'] ? 'in session' : 'outside'])).toEqual([
+    const failure = new Error('bookmark write failed');
+    await expect(
+      upsertBatch(client, { target: deals, columns: [{ name: 'id', type: 'bigint' }], rows: [{ id: 1 }], primaryKey: ['id'] }, () => Promise.reject(failure)),
+    ).rejects.toBe(failure);
+    const jobs = fake.queryJobs().map((job) => [job.sql.split('\n')[0], where(job.config)]);
+    const tableId = String((fake.requests.find((r) => r.method === 'POST' && r.path.endsWith('/tables'))?.json?.['tableReference'] as { tableId: string }).tableId);
+    expect(jobs).toEqual([
       ['BEGIN TRANSACTION', 'outside'],
-      ['UPDATE `pipedrive`.`deals` AS t SET `_deleted_at` = CAST(? AS TIMESTAMP) WHERE TRUE', 'in session'],
-      ['COMMIT TRANSACTION', 'in session'],
+      [expect.stringMatching(/^SELECT COUNT\(\*\)/), 'in session'],
+      ['INSERT INTO `test-proj`.`pipedrive`.`deals` (`id`)', 'in session'],
+      ['ROLLBACK TRANSACTION', 'in session'],
       ['CALL BQ.ABORT_SESSION()', 'in session'],
-      [`DROP TABLE ${client.dialect.qualify(staging)}`, 'outside'],
+      [`DROP TABLE \`test-proj\`.\`pipedrive\`.\`${tableId}\``, 'outside'],
     ]);
-    // Dropped once: a later DROP of the same table is an ordinary statement again, sent into the
-    // session (where BigQuery refuses it).
-    fake.requests.length = 0;
-    await expect(client.transaction((session) => session.execute(`DROP TABLE ${client.dialect.qualify(staging)}`))).rejects.toThrow(
-      /not supported inside a transaction/,
-    );
-    expect(fake.queryJobs().map((job) => job.sql)).toContain(`DROP TABLE ${client.dialect.qualify(staging)}`);
-    expect(fake.queryJobs()).toHaveLength(4);
+  });
+
+  it('writes the column map in one DELETE and one multi-row INSERT, binding each value once per `?`', async () => {
+    const store = new StateStore(client, 'pipedrive');
+    const mapping = (key: string) => ({
+      table_name: 'deals',
+      field_key: key,
+      subfield: key === 'b2' ? 'currency' : '',
+      column_name: `c_${key}`,
+      field_name: `Field ${key}`,
+      field_type: 'monetary',
+      first_seen_at: '2024-01-01T00:00:00Z',
+      last_seen_at: '2024-01-02T00:00:00Z',
+    });
+    await client.transaction((session) => store.saveColumnMappings(session, ['a1', 'b2'].map(mapping)));
+    const jobs = fake.queryJobs();
+    expect(jobs.map((job) => job.sql)).toEqual([
+      'BEGIN TRANSACTION',
+      'DELETE FROM `test-proj`.`pipedrive`.`_loader_columns` WHERE (`table_name` = ? AND `field_key` = ? AND `subfield` = ?) OR ' +
+        '(`table_name` = ? AND `field_key` = ? AND `subfield` = ?)',
+      'INSERT INTO `test-proj`.`pipedrive`.`_loader_columns` (`table_name`, `field_key`, `subfield`, `column_name`, `field_name`, `field_type`, ' +
+        '`first_seen_at`, `last_seen_at`) VALUES (?, ?, ?, ?, ?, ?, ?, ?), (?, ?, ?, ?, ?, ?, ?, ?)',
+      'COMMIT TRANSACTION',
+      'CALL BQ.ABORT_SESSION()',
+    ]);
+    const values = (index: number) => (jobs[index]?.config['queryParameters'] as { parameterValue: { value: unknown } }[]).map((p) => p.parameterValue.value);
+    expect(values(1)).toEqual(['deals', 'a1', '', 'deals', 'b2', 'currency']);
+    expect(values(2)).toHaveLength(16);
+    expect(values(2).slice(8, 11)).toEqual(['deals', 'b2', 'currency']);
   });
 
   it('runs jobs in execution_project while naming tables in the data project', async () => {

@@ -31,7 +31,7 @@ async function load(client: DuckDBClient, schema: string, table: string, columns
       primaryKey: ['id'],
       columns: columns.map((c) => c.name),
     });
-    for (const sql of merge) await session.execute(sql);
+    for (const sql of merge.inTransaction) await session.execute(sql);
   });
 }
 

@@ -14,7 +14,16 @@ const staging = { schema: 'pg_temp', name: '_loader_staging_1' };
 
 describe('PostgreSQL dialect', () => {
   it('declares its capabilities as data', () => {
-    expect(postgresDialect.capabilities).toEqual({ maxIdentifierBytes: 63, unquotedCase: 'lower', ddlInTransaction: true, multiColumnAlter: true, bulkLoad: 'copy' });
+    expect(postgresDialect.capabilities).toEqual({
+      maxIdentifierBytes: 63,
+      unquotedCase: 'lower',
+      ddlInTransaction: true,
+      multiColumnAlter: true,
+      parameters: 'numbered',
+      expressionsInValues: true,
+      backslashEscapesInStrings: false,
+      concurrentStatements: true,
+    });
     expect(postgresDialect.parameter(3)).toBe('$3');
   });
 
@@ -40,7 +49,7 @@ describe('PostgreSQL dialect', () => {
   });
 
   it('renders the merge: newest per key, guarded update, staging dropped', () => {
-    expect(merge({ target, staging, primaryKey: ['id'], columns: ['id', 'title', 'update_time'], newestBy: 'update_time' })).toEqual([
+    expect(merge({ target, staging, primaryKey: ['id'], columns: ['id', 'title', 'update_time'], newestBy: 'update_time' }).inTransaction).toEqual([
       'INSERT INTO "pipe""drive"."deals" AS t ("id", "title", "update_time")\n' +
         'SELECT DISTINCT ON ("id") "id", "title", "update_time" FROM "pg_temp"."_loader_staging_1"\n' +
         'ORDER BY "id", "update_time" DESC NULLS LAST, "_loader_staging_row" DESC\n' +
@@ -48,11 +57,13 @@ describe('PostgreSQL dialect', () => {
         '  WHERE t."update_time" IS NULL OR EXCLUDED."update_time" >= t."update_time"',
       'DROP TABLE "pg_temp"."_loader_staging_1"',
     ]);
-    expect(merge({ target, staging, primaryKey: ['a', 'b'], columns: ['a', 'b'] })[0]).toContain('ORDER BY "a", "b", "_loader_staging_row" DESC\nON CONFLICT ("a", "b") DO NOTHING');
+    expect(merge({ target, staging, primaryKey: ['a', 'b'], columns: ['a', 'b'] }).inTransaction[0]).toContain('ORDER BY "a", "b", "_loader_staging_row" DESC\nON CONFLICT ("a", "b") DO NOTHING');
     expect(() => merge({ target, staging, primaryKey: [], columns: ['a'] })).toThrow(/primary key/);
     // A backfill (no staged key in the target, counted in the same transaction) needs no conflict handling.
     const backfill = merge({ target, staging, primaryKey: ['id'], columns: ['id', 'title'], newestBy: 'title', allKeysNew: true });
-    expect(backfill[0]).toBe(
+    // DDL is transactional: the staging table is dropped in the transaction, nothing waits for after it.
+    expect(backfill.afterTransaction).toEqual([]);
+    expect(backfill.inTransaction[0]).toBe(
       'INSERT INTO "pipe""drive"."deals" AS t ("id", "title")\n' +
         'SELECT DISTINCT ON ("id") "id", "title" FROM "pg_temp"."_loader_staging_1"\n' +
         'ORDER BY "id", "title" DESC NULLS LAST, "_loader_staging_row" DESC',

@@ -20,7 +20,7 @@ import { ConfigurationError, WarehouseTerminalError, WarehouseTransientError } f
 import type { LoadContext } from '../../../src/load/context.js';
 import { markMissing } from '../../../src/load/deletes.js';
 import { SerialQueue } from '../../../src/load/serial.js';
-import { upsertBatch } from '../../../src/load/upsert.js';
+import { upsertBatch, withStaging } from '../../../src/load/upsert.js';
 import { StateStore } from '../../../src/state/store.js';
 import { FakeSnowflake, type Bindings } from './fake-snowflake.js';
 
@@ -80,6 +80,10 @@ beforeEach(async () => {
 });
 
 afterEach(async () => {
+  // Snowflake commits an open transaction before any DDL: no transaction may end that way, or a
+  // batch would commit in halves (the client no longer guards against it; the generic code must).
+  expect(fake.transactions.filter((transaction) => transaction.end !== 'commit' && transaction.end !== 'rollback')).toEqual([]);
+  expect(fake.stats.ddlCommitsOfWrites).toBe(0);
   await fake.stop();
 });
 
@@ -404,11 +408,11 @@ describe('staging and merging', () => {
 
   it('rolls back when the work fails, and still drops the staging table afterwards', async () => {
     const client = await opened();
-    const staging = await client.writeStaging(deals, [columns[0]], [{ id: 1 }]);
     const failure = new Error('bookmark write failed');
     await expect(
-      client.transaction(async (session) => {
-        for (const sql of client.dialect.merge({ target: deals, staging, primaryKey: ['id'], columns: ['id'] })) await session.execute(sql);
+      withStaging(client, { target: deals, columns: [columns[0]], rows: [{ id: 1 }] }, async (session, stage) => {
+        const plan = client.dialect.merge({ target: deals, staging: await stage(), primaryKey: ['id'], columns: ['id'] });
+        for (const sql of plan.inTransaction) await session.execute(sql);
         throw failure;
       }),
     ).rejects.toBe(failure);
@@ -416,28 +420,58 @@ describe('staging and merging', () => {
     expect(statementsAfterOpen().slice(2)).toEqual(['BEGIN', expect.stringMatching(/^MERGE INTO/), 'ROLLBACK', 'DROP TABLE "pipedrive"."_loader_staging_1"']);
   });
 
-  it('lets DDL open a transaction (re-BEGIN after it), and refuses DDL once the transaction wrote', async () => {
+  it('runs statements as given, and refuses to stage inside a transaction (the CREATE would commit it)', async () => {
     const client = await opened();
     await client.transaction(async (session) => {
-      for (const sql of client.dialect.addColumns(deals, [{ name: 'note', type: 'string' }])) await session.execute(sql);
       await session.execute('UPDATE "pipedrive"."deals" SET "note" = ?', ['x']);
+      await expect(session.writeStaging(deals, [columns[0]], [{ id: 1 }])).rejects.toThrow(/would commit the open transaction/);
     });
-    const refused = client.transaction(async (session) => {
-      await session.execute('UPDATE "pipedrive"."deals" SET "note" = ?', ['y']);
-      await session.execute('CREATE TABLE "pipedrive"."x" ("a" VARCHAR)');
+    await client.close();
+    expect(statementsAfterOpen()).toEqual(['BEGIN', 'UPDATE "pipedrive"."deals" SET "note" = ?', 'COMMIT']);
+  });
+
+  it('writes the column map in one DELETE and one multi-row INSERT, every value bound', async () => {
+    const client = await opened();
+    const store = new StateStore(client, 'pipedrive');
+    const mapping = (key: string) => ({
+      table_name: 'deals',
+      field_key: key,
+      subfield: '',
+      column_name: `c_${key}`,
+      field_name: `Field ${key}`,
+      field_type: 'varchar',
+      first_seen_at: '2024-01-01T00:00:00Z',
+      last_seen_at: '2024-01-02T00:00:00Z',
     });
-    await expect(refused).rejects.toThrow(/would commit the open transaction/);
+    await client.transaction((session) => store.saveColumnMappings(session, ['a1', 'b2', 'c3'].map(mapping)));
     await client.close();
     expect(statementsAfterOpen()).toEqual([
       'BEGIN',
-      'ALTER TABLE "pipedrive"."deals" ADD COLUMN IF NOT EXISTS "note" VARCHAR',
-      'BEGIN',
-      'UPDATE "pipedrive"."deals" SET "note" = ?',
+      'DELETE FROM "pipedrive"."_loader_columns" WHERE ("table_name" = :1 AND "field_key" = :2 AND "subfield" = :3) OR ' +
+        '("table_name" = :4 AND "field_key" = :5 AND "subfield" = :6) OR ("table_name" = :7 AND "field_key" = :8 AND "subfield" = :9)',
+      'INSERT INTO "pipedrive"."_loader_columns" ("table_name", "field_key", "subfield", "column_name", "field_name", "field_type", ' +
+        '"first_seen_at", "last_seen_at") VALUES (:1, :2, :3, :4, :5, :6, :7, :8), (:9, :10, :11, :12, :13, :14, :15, :16), ' +
+        '(:17, :18, :19, :20, :21, :22, :23, :24)',
       'COMMIT',
-      'BEGIN',
-      'UPDATE "pipedrive"."deals" SET "note" = ?',
-      'ROLLBACK',
     ]);
+    const insert = fake.queries.find((q) => String(q.body?.['sqlText']).startsWith('INSERT INTO "pipedrive"."_loader_columns"'));
+    expect(Object.keys(insert?.body?.['bindings'] as Bindings)).toHaveLength(24);
+    expect((insert?.body?.['bindings'] as Bindings)['18']).toEqual({ type: 'TEXT', value: 'c3' });
+  });
+
+  it('writes JSON run stats through PARSE_JSON in INSERT … SELECT (no expression may stand in VALUES)', async () => {
+    const client = await opened();
+    const store = new StateStore(client, 'pipedrive');
+    fake.configure({
+      respond: (sql) => (sql.startsWith('SELECT "started_at"') ? { columns: [{ name: 'started_at', type: 'text' }], rows: [['2024-01-01T00:00:00Z']] } : undefined),
+    });
+    await store.finishRun('load-1', { status: 'succeeded', streams: [], requests: 1, tokens: 2 }, '2024-01-01T00:01:00Z');
+    await client.close();
+    const insert = statementsAfterOpen().find((sql) => sql.startsWith('INSERT INTO "pipedrive"."_loader_runs"'));
+    expect(insert).toBe(
+      'INSERT INTO "pipedrive"."_loader_runs" ("load_id", "started_at", "finished_at", "status", "streams", "requests", "tokens", "error") ' +
+        'SELECT :1, :2, :3, :4, PARSE_JSON(:5), :6, :7, :8',
+    );
   });
 });
 

@@ -6,7 +6,7 @@
 import { parse } from 'sql-parser-cst';
 import { describe, expect, it } from 'vitest';
 import { bigqueryDialect as d, createBigQueryDialect } from '../../../adapters/bigquery/dialect.js';
-import type { MergeSpec } from '../../../adapters/types.js';
+import type { MergeSpec, StatementPlan } from '../../../adapters/types.js';
 import { WarehouseTerminalError } from '../../../src/errors.js';
 import { LOGICAL_TYPES, type ColumnSpec } from '../../../src/schema/types.js';
 
@@ -20,8 +20,13 @@ function parses(sql: string): string {
   return sql;
 }
 
-function all(statements: readonly string[]): string {
-  return statements.map(parses).join(';\n');
+/** A plan's statements in the order they run: the transaction's, then what waits for its end. */
+function flat(statements: readonly string[] | StatementPlan): readonly string[] {
+  return 'inTransaction' in statements ? [...statements.inTransaction, ...statements.afterTransaction] : statements;
+}
+
+function all(statements: readonly string[] | StatementPlan): string {
+  return flat(statements).map(parses).join(';\n');
 }
 
 const mergeSpec = (extra: Partial<MergeSpec> = {}): MergeSpec => ({
@@ -91,10 +96,13 @@ describe('BigQuery dialect', () => {
   it('declares its capabilities as data', () => {
     expect(d.capabilities).toMatchInlineSnapshot(`
       {
-        "bulkLoad": "load_job",
+        "backslashEscapesInStrings": true,
+        "concurrentStatements": true,
         "ddlInTransaction": false,
+        "expressionsInValues": true,
         "maxIdentifierBytes": 300,
         "multiColumnAlter": true,
+        "parameters": "positional",
         "unquotedCase": "preserve",
       }
     `);
@@ -169,8 +177,19 @@ describe('BigQuery dialect', () => {
       WHERE TRUE
       QUALIFY ROW_NUMBER() OVER (PARTITION BY \`id\` ORDER BY \`update_time\` DESC, \`_loader_staging_row\` DESC) = 1"
     `);
-    expect(p.merge(spec)[0]).toContain(p.deduplicatedStaging(spec));
-    expect(p.merge(mergeSpec({ allKeysNew: true }))[0]).toContain(p.deduplicatedStaging(mergeSpec()));
+    expect(p.merge(spec).inTransaction[0]).toContain(p.deduplicatedStaging(spec));
+    expect(p.merge(mergeSpec({ allKeysNew: true })).inTransaction[0]).toContain(p.deduplicatedStaging(mergeSpec()));
+  });
+
+  it('keeps DDL out of the transaction: the staging table is dropped after it', () => {
+    const drop = 'DROP TABLE `my-proj`.`pipedrive`.`_loader_staging_deals_ab12cd34_1`';
+    expect(p.dropStaging(staging)).toEqual({ inTransaction: [], afterTransaction: [drop] });
+    for (const spec of [mergeSpec(), mergeSpec({ newestBy: 'update_time' }), mergeSpec({ allKeysNew: true })]) {
+      const plan = p.merge(spec);
+      expect(plan.afterTransaction).toEqual([drop]);
+      expect(plan.inTransaction).toHaveLength(1);
+      expect(plan.inTransaction[0]).toMatch(/^(MERGE|INSERT) /);
+    }
   });
 
   it('compares JSON and ARRAY values as JSON text, other types directly', () => {
@@ -237,8 +256,8 @@ describe('BigQuery dialect', () => {
       ...p.createSchema(table.schema),
       ...p.createTable(table, { name: table.name, columns: hostile, primaryKey: ['id`; DROP TABLE x; --'] }),
       ...p.addColumns(table, hostile.slice(1)),
-      ...p.merge({ target: table, staging: stagingTable, primaryKey: ['id`; DROP TABLE x; --'], columns: hostile.map((c) => c.name), newestBy: 'ünï code 🚀' }),
-      ...p.merge({ target: table, staging: stagingTable, primaryKey: ['id`; DROP TABLE x; --'], columns: hostile.map((c) => c.name), allKeysNew: true }),
+      ...flat(p.merge({ target: table, staging: stagingTable, primaryKey: ['id`; DROP TABLE x; --'], columns: hostile.map((c) => c.name), newestBy: 'ünï code 🚀' })),
+      ...flat(p.merge({ target: table, staging: stagingTable, primaryKey: ['id`; DROP TABLE x; --'], columns: hostile.map((c) => c.name), allKeysNew: true })),
     ];
     for (const sql of statements) {
       const cst = parse(sql, { dialect: 'bigquery', paramTypes: ['?'] });

@@ -48,10 +48,13 @@ describe('DuckDB dialect', () => {
   it('declares its capabilities as data', () => {
     expect(d.capabilities).toMatchInlineSnapshot(`
       {
-        "bulkLoad": "appender",
+        "backslashEscapesInStrings": false,
+        "concurrentStatements": false,
         "ddlInTransaction": true,
+        "expressionsInValues": true,
         "maxIdentifierBytes": 255,
         "multiColumnAlter": false,
+        "parameters": "numbered",
         "unquotedCase": "preserve",
       }
     `);
@@ -126,7 +129,7 @@ describe('DuckDB dialect', () => {
         primaryKey: ['id'],
         columns: ['id', 'title', 'update_time'],
         newestBy: 'update_time',
-      }),
+      }).inTransaction,
     ).toMatchInlineSnapshot(`
       [
         "CREATE OR REPLACE TEMPORARY TABLE "temp"."main"."_loader_staging_deals_1_merged" AS
@@ -150,7 +153,7 @@ describe('DuckDB dialect', () => {
         staging: { schema: 's"x', name: 'stg' },
         primaryKey: ['a"b', 'c'],
         columns: ['a"b', 'c', 'v'],
-      }),
+      }).inTransaction,
     ).toMatchInlineSnapshot(`
       [
         "CREATE OR REPLACE TEMPORARY TABLE "temp"."main"."stg_merged" AS
@@ -176,12 +179,15 @@ describe('DuckDB dialect', () => {
       allKeysNew: true,
     });
     expect(statements).toMatchInlineSnapshot(`
-      [
-        "INSERT INTO "pipedrive_loader"."crm"."deals" BY NAME
+      {
+        "afterTransaction": [],
+        "inTransaction": [
+          "INSERT INTO "pipedrive_loader"."crm"."deals" BY NAME
       SELECT "id", "title", "update_time" FROM "pipedrive_loader"."crm"."stg"
         QUALIFY row_number() OVER (PARTITION BY "id" ORDER BY "update_time" DESC NULLS LAST, "_loader_staging_row" DESC) = 1",
-        "DROP TABLE "pipedrive_loader"."crm"."stg"",
-      ]
+          "DROP TABLE "pipedrive_loader"."crm"."stg"",
+        ],
+      }
     `);
   });
 

@@ -22,6 +22,7 @@ import {
   stagingType,
 } from '../../../adapters/snowflake/dialect.js';
 import { WarehouseTerminalError } from '../../../src/errors.js';
+import type { StatementPlan } from '../../../adapters/types.js';
 import { LOGICAL_TYPES, type ColumnSpec } from '../../../src/schema/types.js';
 
 const parser = new nodeSqlParser.Parser();
@@ -29,6 +30,8 @@ const parses = (sql: string): void => {
   parser.astify(sql, { database: 'snowflake' });
 };
 
+/** A plan's statements in the order they run: the transaction's, then what waits for its end. */
+const flat = (plan: StatementPlan): string[] => [...plan.inTransaction, ...plan.afterTransaction];
 const deals = { schema: 'pipedrive', name: 'deals' };
 const staging = { schema: 'pipedrive', name: '_loader_staging_1' };
 const SCALAR_COLUMNS: ColumnSpec[] = [
@@ -74,10 +77,13 @@ describe('Snowflake dialect', () => {
   it('declares its capabilities as data', () => {
     expect(d.capabilities).toMatchInlineSnapshot(`
       {
-        "bulkLoad": "stage",
+        "backslashEscapesInStrings": true,
+        "concurrentStatements": false,
         "ddlInTransaction": false,
+        "expressionsInValues": false,
         "maxIdentifierBytes": 255,
         "multiColumnAlter": false,
+        "parameters": "numbered",
         "unquotedCase": "upper",
       }
     `);
@@ -125,14 +131,26 @@ describe('Snowflake dialect', () => {
     const spec = { target: deals, staging, primaryKey: ['id'], columns: ['id', 'title', 'update_time'], newestBy: 'update_time' };
     expect(d.deduplicatedStaging(spec)).toMatchSnapshot('de-duplicated staging, newestBy');
     for (const variant of [spec, { ...spec, newestBy: undefined }, { ...spec, allKeysNew: true }]) {
-      expect(d.merge(variant)[0]).toContain(d.deduplicatedStaging(variant));
+      expect(d.merge(variant).inTransaction[0]).toContain(d.deduplicatedStaging(variant));
     }
     // Snowflake compares VARIANT and ARRAY values with IS DISTINCT FROM: the generic form serves.
     expect(d.valuesDiffer).toBeUndefined();
   });
 
+  it('keeps DDL out of the transaction: the staging table is dropped after it', () => {
+    const drop = 'DROP TABLE "pipedrive"."_loader_staging_1"';
+    expect(d.dropStaging(staging)).toEqual({ inTransaction: [], afterTransaction: [drop] });
+    const base = { target: deals, staging, primaryKey: ['id'], columns: ['id', 'title', 'update_time'] };
+    for (const spec of [base, { ...base, newestBy: 'update_time' }, { ...base, allKeysNew: true }]) {
+      const plan = d.merge(spec);
+      expect(plan.afterTransaction).toEqual([drop]);
+      expect(plan.inTransaction).toHaveLength(1);
+      expect(plan.inTransaction[0]).toMatch(/^(MERGE|INSERT) /);
+    }
+  });
+
   it('merges with the guard: an older or undated row never overwrites a newer one', () => {
-    const [mergeSql] = d.merge({ target: deals, staging, primaryKey: ['id'], columns: ['id', 'title', 'update_time'], newestBy: 'update_time' });
+    const [mergeSql] = d.merge({ target: deals, staging, primaryKey: ['id'], columns: ['id', 'title', 'update_time'], newestBy: 'update_time' }).inTransaction;
     expect(mergeSql).toContain('QUALIFY ROW_NUMBER() OVER (PARTITION BY "id" ORDER BY "update_time" DESC NULLS LAST, "_loader_staging_row" DESC) = 1');
     expect(mergeSql).toContain('WHEN MATCHED AND (t."update_time" IS NULL OR s."update_time" >= t."update_time") THEN UPDATE SET "title" = s."title", "update_time" = s."update_time"');
     // Keys are matched, never updated.
@@ -171,10 +189,10 @@ describe('Snowflake dialect', () => {
       'CREATE TEMPORARY TABLE … AS SELECT PARSE_JSON (json conversion)': () => [
         convertStagingSql(staging, { ...staging, name: 'raw' }, [...SCALAR_COLUMNS, { name: 'payload', type: 'json' }]),
       ],
-      'INSERT … SELECT … QUALIFY ROW_NUMBER() and DROP TABLE (allKeysNew, newestBy)': () => d.merge({ ...mergeBase, newestBy: 'update_time', allKeysNew: true }),
-      'INSERT … SELECT … QUALIFY and DROP TABLE (allKeysNew, no newestBy)': () => d.merge({ ...mergeBase, allKeysNew: true }),
+      'INSERT … SELECT … QUALIFY ROW_NUMBER() and DROP TABLE (allKeysNew, newestBy)': () => flat(d.merge({ ...mergeBase, newestBy: 'update_time', allKeysNew: true })),
+      'INSERT … SELECT … QUALIFY and DROP TABLE (allKeysNew, no newestBy)': () => flat(d.merge({ ...mergeBase, allKeysNew: true })),
       'INSERT … SELECT with hostile and unicode column names': () =>
-        d.merge({ ...mergeBase, target: { schema: 'we ird; --', name: 'Tä ble 🚀' }, columns: ['id', "it's -- /* */", 'select', LONGEST], allKeysNew: true }),
+        flat(d.merge({ ...mergeBase, target: { schema: 'we ird; --', name: 'Tä ble 🚀' }, columns: ['id', "it's -- /* */", 'select', LONGEST], allKeysNew: true })),
     };
     for (const [kind, render] of Object.entries(cases)) {
       it(kind, () => {

@@ -6,7 +6,16 @@ import type { ColumnSpec, LogicalType, TableRef, TableSpec } from '../../../src/
 
 /** A minimal dialect that renders readable pseudo-SQL, enough to see what renderPlan asks for. */
 function fakeDialect(multiColumnAlter: boolean): Dialect {
-  const capabilities: Capabilities = { maxIdentifierBytes: 63, unquotedCase: 'lower', ddlInTransaction: true, multiColumnAlter, bulkLoad: 'copy' };
+  const capabilities: Capabilities = {
+    maxIdentifierBytes: 63,
+    unquotedCase: 'lower',
+    ddlInTransaction: true,
+    multiColumnAlter,
+    parameters: 'numbered',
+    expressionsInValues: true,
+    backslashEscapesInStrings: false,
+    concurrentStatements: true,
+  };
   const quote = (name: string): string => `"${name}"`;
   const qualify = (t: TableRef): string => `${quote(t.schema)}.${quote(t.name)}`;
   const native = (type: LogicalType): string => type.toUpperCase();
@@ -19,10 +28,12 @@ function fakeDialect(multiColumnAlter: boolean): Dialect {
     nativeType: native,
     logicalType: (nativeType) => nativeType.toLowerCase() as LogicalType,
     parameter: (i) => `$${i}`,
+    parameterAs: (i) => `$${i}`,
     createSchema: (schema) => [`CREATE SCHEMA IF NOT EXISTS ${quote(schema)}`],
     createTable: (table: TableRef, spec: TableSpec) => [`CREATE TABLE ${qualify(table)} (${spec.columns.map(def).join(', ')})`],
     addColumns: (table, columns) => [`ALTER TABLE ${qualify(table)} ${columns.map((c) => `ADD COLUMN ${def(c)}`).join(', ')}`],
-    merge: () => [],
+    merge: () => ({ inTransaction: [], afterTransaction: [] }),
+    dropStaging: () => ({ inTransaction: [], afterTransaction: [] }),
     deduplicatedStaging: () => '',
   };
 }

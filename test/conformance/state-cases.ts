@@ -101,6 +101,42 @@ export function stateCases(ctx: ConformanceContext): void {
       expect([...tables.keys()].sort()).toEqual(expected);
     });
 
+    it('writes the column map per batch: over a statement\'s worth of mappings, replaced by key, the last of a key winning', async () => {
+      const schema = ctx.schema('column_map');
+      await migrate(ctx.client, schema);
+      const store = new StateStore(ctx.client, schema);
+      const mapping = (table: string, key: string, subfield: string, name: string) => ({
+        table_name: table,
+        field_key: key,
+        subfield,
+        column_name: `${key}_${subfield}`.replace(/_$/, ''),
+        field_name: name,
+        field_type: subfield === '' ? 'varchar' : 'monetary',
+        first_seen_at: '2024-01-01T00:00:00Z',
+        last_seen_at: '2024-01-02T00:00:00Z',
+      });
+      // 1,203 mappings: three statements' worth (500 each), keys differing only by table or subfield.
+      const first = Array.from({ length: 401 }, (_, i) => [
+        mapping('deals', `k${String(i).padStart(3, '0')}`, '', `Field ${i}`),
+        mapping('deals', `k${String(i).padStart(3, '0')}`, 'currency', `Field ${i} "€"`),
+        mapping('persons', `k${String(i).padStart(3, '0')}`, '', `Person's ${i}`),
+      ]).flat();
+      await ctx.client.transaction((session) => store.saveColumnMappings(session, first));
+      expect(await store.readColumnMappings()).toHaveLength(first.length);
+      // Renamed fields replace their rows; a key given twice keeps the last.
+      const renamed = [mapping('deals', 'k007', 'currency', 'first'), mapping('persons', 'k400', '', 'Renamed'), mapping('deals', 'k007', 'currency', 'last')];
+      await ctx.client.transaction((session) => store.saveColumnMappings(session, renamed));
+      const stored = await store.readColumnMappings();
+      expect(stored).toHaveLength(first.length);
+      const find = (table: string, key: string, subfield: string) =>
+        stored.find((m) => m.table_name === table && m.field_key === key && m.subfield === subfield)?.field_name;
+      expect(find('deals', 'k007', 'currency')).toBe('last');
+      expect(find('persons', 'k400', '')).toBe('Renamed');
+      expect(find('deals', 'k007', '')).toBe('Field 7');
+      expect(find('deals', 'k400', 'currency')).toBe('Field 400 "€"');
+      expect(find('persons', 'k399', '')).toBe("Person's 399");
+    });
+
     it('commits the bookmark atomically with the batch: both, or neither', async () => {
       const schema = ctx.schema('state');
       await migrate(ctx.client, schema);

@@ -12,9 +12,10 @@
  *
  * The comparison runs in the warehouse: the listed keys go into a staging table and one UPDATE
  * anti-joins against it (`reconcileStatements`: what runs in the transaction, and the staging
- * table's drop, in it or after it as the warehouse allows). Rows already marked keep their first `_deleted_at`; a row listed again
- * is live again: cleared by its next upsert, or by the comparison itself when it comes back
- * unchanged (a record that a visibility change hid for a while).
+ * table's drop, in it or after it as the warehouse allows). Rows already marked keep their first
+ * `_deleted_at`; a row listed again is live again: cleared by its next upsert, or by the
+ * comparison itself when it comes back unchanged (a record that a visibility change hid for a
+ * while).
  */
 import type { Dialect, StatementPlan, WarehouseSession } from '../../adapters/types.js';
 import type { ChildRead, StreamDefinition } from '../pipedrive/catalog.js';

@@ -97,6 +97,8 @@ describe('generic SQL through the Snowflake dialect', () => {
     await upsertBatch(client, { target: deals, columns, rows: [{ id: 1, title: 'a' }], primaryKey: ['id'] });
     await store.readBookmarks();
     await store.readColumnMappings();
+    const mapping = { table_name: 'deals', subfield: '', column_name: 'budget', field_name: 'Budget', field_type: 'monetary', first_seen_at: '2024-01-01T00:00:00Z', last_seen_at: '2024-01-02T00:00:00Z' };
+    await client.transaction((session) => store.saveColumnMappings(session, [{ ...mapping, field_key: 'a1' }, { ...mapping, field_key: 'b2', subfield: 'currency' }]));
     await store.startRun('load-2', '2024-01-02T00:00:00Z');
     await store.recordInterrupted('load-2', 'stopped');
     await store.finishRun('load-2', { status: 'succeeded', streams: [], requests: 1, tokens: 2 }, '2024-01-02T00:01:00Z');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
 import { spawnCli, type CliOptions } from '../helpers/cli.js';
+import { startGatedProxy } from '../helpers/gated-proxy.js';
 import { compareEntity, snapshotWarehouse } from '../helpers/compare.js';
 import { queryDuckDBFile } from '../helpers/duckdb-file.js';
 
@@ -90,22 +91,19 @@ describe('SIGKILL in the middle of a load', () => {
 describe('two runs against the same target', () => {
   it('refuses the second one with exit code 7 and a clear message, and the first one finishes', async () => {
     const other = await startSandbox({ seed: 10, deals: 3_000 });
+    // The first run is held at its first deals page (it has the DuckDB file open by then) until
+    // the second has been refused: a barrier, however long the second takes to start.
+    const proxy = await startGatedProxy(other.url, '/api/v2/deals');
     const lockDir = mkdtempSync(join(tmpdir(), 'pdl-lock-'));
     try {
-      other.faults.inject({ kind: 'slow', path: '/api/v2/deals', everyNth: 1, delayMs: 300 });
-      const args = ['load', '--schema', 'locked', '--streams', 'deals', '--pipedrive-url', other.url, '--requests-per-2s', '1000'];
+      const args = ['load', '--schema', 'locked', '--streams', 'deals', '--pipedrive-url', proxy.url, '--requests-per-2s', '1000'];
       const env = { PIPEDRIVE_API_TOKEN: other.adminToken, HOME: lockDir, DBT_PROFILES_DIR: undefined };
       let second: Promise<Awaited<ReturnType<typeof spawnCli>>> | undefined;
       const first = await spawnCli(args, {
         cwd: lockDir,
         env,
-        onSpawn: (_child, output) => {
-          const poll = setInterval(() => {
-            if (output.stdout().includes('deals: reading')) {
-              clearInterval(poll);
-              second = spawnCli(args, { cwd: lockDir, env });
-            }
-          }, 20);
+        onSpawn: () => {
+          second = proxy.held.then(() => spawnCli(args, { cwd: lockDir, env })).finally(() => proxy.open());
         },
       });
       expect(first.code).toBe(0);
@@ -113,6 +111,7 @@ describe('two runs against the same target', () => {
       expect(refused?.code).toBe(7);
       expect(refused?.stderr).toMatch(/another pipedrive-loader run or program has \.\/pipedrive\.duckdb open/);
     } finally {
+      await proxy.close();
       await other.close();
       rmSync(lockDir, { recursive: true, force: true });
     }

@@ -13,7 +13,7 @@
  */
 import { ConfigurationError, isLoaderError, WarehouseTerminalError, WarehouseTransientError } from '../../src/errors.js';
 import type { LoaderError } from '../../src/errors.js';
-import { redact, sanitizeError } from '../../src/pipedrive/redact.js';
+import { redact, sanitizeError } from '../../src/redact.js';
 
 /** SDK client codes: network and HTTP failures that a later attempt may get past. */
 const TRANSIENT_CLIENT_CODES = new Set([401001, 401002, 402001, 402002]);

@@ -17,7 +17,7 @@ import { tokenCost } from './costs.js';
 import { utf8Text } from './body-text.js';
 import { describeFailure, maxTokensError, type AttemptFailure, type RequestLabel } from './http-errors.js';
 import { DEFAULT_WINDOW_MS, HeaderPacer, RollingWindowLimiter, type RateLimitHeaders } from './rate-limiter.js';
-import { errorCode, sanitizeError } from './redact.js';
+import { errorCode, sanitizeError } from '../redact.js';
 import { interpretResponse, type AttemptResult, type Envelope } from './response.js';
 import { DEFAULT_REQUESTS_PER_2S, normalizeBaseUrl, validToken } from './settings.js';
 import { NO_RETRIES_YET, RetryPolicy, type RetryCounts, type RetryPolicyOptions, type WaitReason } from './retry.js';

@@ -12,7 +12,7 @@ export {
   type WaitEvent,
 } from './client.js';
 export { fetchFieldDefinitions, nextCursorOf, nextStartOf, paginate, recordsOf, type Page } from './paginate.js';
-export { REDACTED, redact, sanitizeError } from './redact.js';
+export { REDACTED, redact, sanitizeError } from '../redact.js';
 export { RETRIABLE_STATUSES, RetryPolicy, type RetryCounts, type RetryDecision, type RetryPolicyOptions, type WaitReason } from './retry.js';
 export { HeaderPacer, RollingWindowLimiter, parseRateLimitHeaders, type RateLimitHeaders } from './rate-limiter.js';
 export { UNSCOPED_STREAM, UsageLedger, type UsageCount } from './usage.js';

@@ -5,7 +5,7 @@
  */
 import type { AttemptFailure } from './http-errors.js';
 import { parseRateLimitHeaders, type RateLimitHeaders } from './rate-limiter.js';
-import { redact } from './redact.js';
+import { redact } from '../redact.js';
 
 export interface Envelope {
   success: boolean;

@@ -4,7 +4,7 @@
  * from flags and profiles.yml.
  */
 import { ConfigurationError } from '../errors.js';
-import { redact } from './redact.js';
+import { redact } from '../redact.js';
 
 export function validToken(raw: string): string {
   const token = (raw ?? '').trim();

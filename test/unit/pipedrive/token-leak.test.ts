@@ -7,7 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LoaderError } from '../../../src/errors.js';
-import { REDACTED, redact, sanitizeError } from '../../../src/pipedrive/redact.js';
+import { REDACTED, redact, sanitizeError } from '../../../src/redact.js';
 import { TOKEN, everythingVisible, json, makeClient, rejectionOf, text, type Responder } from './fakes.js';
 
 const echo = (status: number) => () =>

@@ -4,7 +4,7 @@
  * loaders, so none of them needs the others.
  */
 import type { WarehouseClient, WarehouseSession } from '../../adapters/types.js';
-import type { Reporter } from '../cli/output.js';
+import type { Reporter } from '../report/reporter.js';
 import type { StreamDefinition } from '../pipedrive/catalog.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
 import { rejectsOf } from '../schema/rejects.js';

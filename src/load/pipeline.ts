@@ -18,7 +18,7 @@ import { BudgetExhaustedError, isLoaderError, SourceTerminalError, SourceTransie
 import { fieldsStreamFor, STREAMS, type ChildRead, type MetadataEntity, type StreamDefinition } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
-import type { Reporter } from '../cli/output.js';
+import type { Reporter } from '../report/reporter.js';
 import { migrate } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batch.js';

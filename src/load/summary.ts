@@ -1,5 +1,5 @@
 /** Per-stream and per-run figures: the end-of-run table, the JSON log, and `_loader_runs`. */
-import { formatTable } from '../cli/output.js';
+import { formatTable } from '../report/table.js';
 
 import type { RunStatus } from '../state/types.js';
 

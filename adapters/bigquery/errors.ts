@@ -1,5 +1,8 @@
 /**
- * Translates SDK, HTTP and auth-library errors into the loader's warehouse errors.
+ * Translates SDK, HTTP and auth-library errors into the loader's warehouse errors, the shape every
+ * adapter's errors.ts has: `translateBigQueryError(error, context, where, secrets)` returns a
+ * LoaderError whose message is redacted by the shared redactor (src/redact.ts), which also removes
+ * bearer tokens, Google access tokens and PEM keys it was never told about.
  *
  * BigQuery reports an HTTP status and, per error, a `reason` (invalidQuery, notFound,
  * rateLimitExceeded …): the reason decides transient or terminal. The SDK's own error objects
@@ -9,6 +12,7 @@
  */
 import { isLoaderError, WarehouseTerminalError, WarehouseTransientError } from '../../src/errors.js';
 import type { LoaderError } from '../../src/errors.js';
+import { redact } from '../../src/redact.js';
 
 /** The part of an SDK error this module reads. */
 interface ErrorShape {
@@ -65,16 +69,6 @@ function statusOf(error: ErrorShape): number | undefined {
     if (typeof candidate === 'string' && /^\d{3}$/.test(candidate)) return Number(candidate);
   }
   return undefined;
-}
-
-/** Replaces every secret in `text` with `***`; also any bearer token or PEM key that slipped in. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length >= 4) out = out.split(secret).join('***');
-  return out
-    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?(?:-----END [A-Z ]*PRIVATE KEY-----|$)/g, '***')
-    .replace(/\b(Bearer\s+)[A-Za-z0-9._~+/=-]+/gi, '$1***')
-    .replace(/\bya29\.[A-Za-z0-9._-]+/g, '***');
 }
 
 function hintFor(status: number | undefined, reasons: readonly string[], message: string): string {

@@ -1,11 +1,14 @@
 /**
- * Translates pg, knex and socket errors into the loader's warehouse errors, keeping the cause.
+ * Translates pg and socket errors into the loader's warehouse errors, the shape every adapter's
+ * errors.ts has: `translatePostgresError(error, context, where, secrets)` returns a LoaderError
+ * whose message is redacted by the shared redactor (src/redact.ts) and whose cause is a sanitized
+ * copy (name, message, code, stack), never the driver's object.
  * PostgreSQL reports a SQLSTATE in `code`; socket failures carry Node's errno codes instead.
- * Messages never contain the password: they are built from the server's own error text (which
- * never echoes it) and are passed through `redact` for the profile's secrets anyway.
+ * The server's own error texts never echo the password; the redaction is the safety net.
  */
 import { isLoaderError, LockBusyError, WarehouseTerminalError, WarehouseTransientError } from '../../src/errors.js';
 import type { LoaderError } from '../../src/errors.js';
+import { redact, sanitizeError } from '../../src/redact.js';
 
 /** SQLSTATEs a later attempt may get past. */
 const TRANSIENT_SQLSTATES = new Set([
@@ -23,7 +26,7 @@ const TRANSIENT_SQLSTATES = new Set([
 const TRANSIENT_ERRNOS = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);
 
 const TRANSIENT_MESSAGES =
-  /Connection terminated|connection timeout|Timeout acquiring a connection|Client has encountered a connection error|terminating connection/i;
+  /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i;
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
@@ -46,13 +49,6 @@ export function isConnectionLost(error: unknown): boolean {
   if (code !== undefined && (code.startsWith('08') || code.startsWith('57P') || TRANSIENT_ERRNOS.has(code))) return true;
   const message = error instanceof Error ? error.message : String(error);
   return /Connection terminated|connection error|terminating connection/i.test(message);
-}
-
-/** Replaces every secret (the password) in `text` with `***`. */
-export function redact(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) if (secret.length > 0) out = out.split(secret).join('***');
-  return out;
 }
 
 /** A hint for errors a person can fix in profiles.yml. */
@@ -90,6 +86,7 @@ export function translatePostgresError(
   const code = codeOf(error);
   const raw = error instanceof Error ? error.message : String(error);
   const detail = code !== undefined && /^[0-9A-Z]{5}$/.test(code) ? ` (SQLSTATE ${code})` : '';
+  const cause = sanitizeError(error, secrets);
   if (code === '55P03') {
     const waited = lockTimeout !== undefined ? `waited ${lockTimeout} s (lock_timeout)` : 'could not get';
     return new LockBusyError(
@@ -100,11 +97,9 @@ export function translatePostgresError(
           'end it or wait for it, then run again (or raise lock_timeout in profiles.yml).',
         secrets,
       ),
-      { cause: error },
+      { cause },
     );
   }
   const message = redact(`PostgreSQL at ${where} failed while ${context}: ${raw}${detail}.${hintFor(code)}`, secrets);
-  return isTransientPostgresError(error)
-    ? new WarehouseTransientError(message, { cause: error })
-    : new WarehouseTerminalError(message, { cause: error });
+  return isTransientPostgresError(error) ? new WarehouseTransientError(message, { cause }) : new WarehouseTerminalError(message, { cause });
 }

@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { addColumns, copyIntoStaging, createStagingTable, createTable, logicalType, merge, postgresDialect } from '../../../adapters/postgres/dialect.js';
-import { isTransientPostgresError, redact } from '../../../adapters/postgres/errors.js';
+import { isTransientPostgresError, translatePostgresError } from '../../../adapters/postgres/errors.js';
+import { REDACTED } from '../../../src/redact.js';
 import { arrayLiteral, copyField, escapeCopyText, isoTimestamp, parserFor, stripJsonNul } from '../../../adapters/postgres/values.js';
 import { LOGICAL_TYPES } from '../../../src/schema/types.js';
 
@@ -126,6 +127,9 @@ describe('error classification', () => {
     expect(['40001', '40P01', '57P01', '08006', 'ECONNRESET'].map((code) => isTransientPostgresError(withCode(code)))).toEqual([true, true, true, true, true]);
     expect(['42601', '23505', '28P01', '3D000'].map((code) => isTransientPostgresError(withCode(code)))).toEqual([false, false, false, false]);
     expect(isTransientPostgresError(new Error('Connection terminated unexpectedly'))).toBe(true);
-    expect(redact('password=s3cr3t and s3cr3t', ['s3cr3t', ''])).toBe('password=*** and ***');
+    // The message and the cause (a sanitized copy, SQLSTATE kept) are redacted by the shared redactor.
+    const translated = translatePostgresError(Object.assign(new Error('password=s3cr3t and s3cr3t'), { code: '28P01' }), 'connecting', 'h:5432/db', ['s3cr3t', '']);
+    expect(translated.message).toContain(`password=${REDACTED} and ${REDACTED}`);
+    expect(translated.cause).toMatchObject({ message: `password=${REDACTED} and ${REDACTED}`, code: '28P01' });
   });
 });

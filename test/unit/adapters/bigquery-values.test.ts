@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { queryJobRequest, queryParameter } from '../../../adapters/bigquery/jobs.js';
 import { CellTypeError, decodeRows, isoFromMicros, jsonCell, ndjsonLines } from '../../../adapters/bigquery/values.js';
 import { parseBigQueryConnection } from '../../../adapters/bigquery/index.js';
-import { redact, translateBigQueryError } from '../../../adapters/bigquery/errors.js';
+import { translateBigQueryError } from '../../../adapters/bigquery/errors.js';
+import { REDACTED, redact } from '../../../src/redact.js';
 import { ConfigurationError, WarehouseTerminalError, WarehouseTransientError } from '../../../src/errors.js';
 
 describe('BigQuery load-job cells', () => {
@@ -115,6 +116,6 @@ describe('BigQuery profile and errors', () => {
     expect(terminal).toBeInstanceOf(WarehouseTerminalError);
     expect(translateBigQueryError(new Error('invalid_grant: Token has been expired or revoked.'), 'loading credentials', 'here', [])).toBeInstanceOf(WarehouseTerminalError);
     expect(translateBigQueryError(Object.assign(new Error('connect ECONNRESET'), { code: 'ECONNRESET' }), 'x', 'y', [])).toBeInstanceOf(WarehouseTransientError);
-    expect(redact('token abcd1234 and Bearer xyz.abc', ['abcd1234'])).toBe('token *** and Bearer ***');
+    expect(redact('token abcd1234 and Bearer xyz.abc', ['abcd1234'])).toBe(`token ${REDACTED} and Bearer ${REDACTED}`);
   });
 });

@@ -1,16 +1,14 @@
 /**
- * The PostgreSQL warehouse client: all IO. knex owns the connection pool and the transactions
- * (BEGIN, COMMIT, ROLLBACK on one pooled connection); statements run on the raw `pg` connection
- * knex hands out, because they are the Dialect's own SQL with `$n` parameters, which knex.raw
- * would misread (it binds `?`). Rows reach staging through COPY FROM STDIN (pg-copy-streams),
+ * The PostgreSQL warehouse client: all IO. `pg`'s own Pool holds up to four connections; a
+ * transaction checks one out and runs BEGIN, the work, and COMMIT (or ROLLBACK) on it, then gives
+ * it back, or destroys it when its server went away. Statements are the Dialect's own SQL with
+ * `$n` parameters, run as they are. Rows reach staging through COPY FROM STDIN (pg-copy-streams),
  * streamed in chunks of about 1 MB (copy-text.ts), so memory stays flat whatever the batch size;
  * a backfill batch is COPYed straight into its table (`insertRows`, see src/load/upsert.ts).
  */
 import { Readable } from 'node:stream';
 import type { ConnectionOptions } from 'node:tls';
 import { pipeline } from 'node:stream/promises';
-import knexFactory from 'knex';
-import type { Knex } from 'knex';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { WarehouseTransientError } from '../../src/errors.js';
@@ -24,23 +22,23 @@ import { copyChunks, type CopyLayout } from './copy-text.js';
 import { parserFor, stripNul } from './values.js';
 
 const POOL_SIZE = 4;
-
-/** knex's connection handout, typed: `client` is untyped in knex's declarations. */
-interface ConnectionHandout {
-  acquireConnection(): Promise<pg.Client>;
-  releaseConnection(connection: pg.Client): Promise<void>;
-}
+/** How long a statement waits for a free pooled connection before the wait is an error (transient). */
+const POOL_WAIT_MS = 60_000;
+/** An unused pooled connection is closed after this long. */
+const POOL_IDLE_MS = 30_000;
 
 export class PostgresClient implements WarehouseClient {
   readonly dialect = postgresDialect;
   readonly #settings: PostgresSettings;
   readonly #secrets: readonly string[];
-  #knex: Knex | undefined;
+  #pool: pg.Pool | undefined;
   /** The TLS choice, once `prefer` has been negotiated by open(). */
   #ssl: ConnectionOptions | false;
   #stagingCounter = 0;
   readonly #locks = new Set<SchemaLock>();
-  /** Pooled connections that lost their server: the pool's validate drops them on the next acquire. */
+  /** Pooled connections whose session settings (time zone, lock_timeout, role) are in place. */
+  readonly #prepared = new WeakSet<pg.PoolClient>();
+  /** Pooled connections that lost their server: destroyed when released, never handed out again. */
   readonly #broken = new WeakSet<pg.Client>();
   /**
    * Why a pooled connection died, as the server said it ("terminating connection due to
@@ -61,7 +59,7 @@ export class PostgresClient implements WarehouseClient {
   }
 
   /** The pg connection settings; one place, so the lock connection matches the pool's. */
-  #connectionConfig(): Knex.PgConnectionConfig {
+  #connectionConfig(): pg.ClientConfig {
     const s = this.#settings;
     return {
       host: s.host,
@@ -90,7 +88,7 @@ export class PostgresClient implements WarehouseClient {
 
   /** sslmode prefer: TLS (unverified, as libpq) if the server offers it, else plain text. */
   async #negotiateSsl(): Promise<void> {
-    const probe = new pg.Client({ ...(this.#connectionConfig() as pg.ClientConfig), ssl: { rejectUnauthorized: false } });
+    const probe = new pg.Client({ ...this.#connectionConfig(), ssl: { rejectUnauthorized: false } });
     try {
       await probe.connect();
       this.#ssl = { rejectUnauthorized: false };
@@ -103,51 +101,73 @@ export class PostgresClient implements WarehouseClient {
   }
 
   async open(): Promise<void> {
-    if (this.#knex) return;
+    if (this.#pool) return;
     if (this.#settings.ssl === 'prefer') await this.#negotiateSsl();
-    const knex = knexFactory({
-      client: 'pg',
-      connection: this.#connectionConfig(),
-      // The dialect's SQL never goes through knex's builder: skip its version probe.
-      version: '15',
-      // knex would print pool errors (with stacks) to the console; they reach the caller as
-      // translated warehouse errors instead, and the CLI decides what to print.
-      log: { warn: ignore, error: ignore, deprecate: ignore, debug: ignore },
-      pool: {
-        min: 0,
-        max: POOL_SIZE,
-        // pg reports a terminated backend to the query before it closes the socket (which is
-        // when knex would notice), so a dead connection could otherwise be handed out again.
-        validate: (connection: pg.Client) => !this.#broken.has(connection),
-        afterCreate: (connection: pg.Client, done: (error: Error | null, connection: pg.Client) => void) => {
-          connection.on('error', (error: Error) => {
-            this.#broken.add(connection);
-            if (!this.#lostBecause.has(connection)) this.#lostBecause.set(connection, error);
-          });
-          this.#prepareSession(connection).then(
-            () => done(null, connection),
-            (error: unknown) => done(error as Error, connection),
-          );
-        },
-      },
-    });
+    const { connectionTimeoutMillis: connectTimeoutMs, ...config } = this.#connectionConfig();
+    // The pool's own timeout bounds the wait for a free connection (as long as a batch may hold
+    // one); the profile's connect_timeout bounds opening one, so each client gets it.
+    class TimedClient extends pg.Client {
+      constructor(options: pg.ClientConfig = {}) {
+        super({ ...options, ...(connectTimeoutMs !== undefined ? { connectionTimeoutMillis: connectTimeoutMs } : {}) });
+      }
+    }
+    const pool = new pg.Pool({ ...config, Client: TimedClient, max: POOL_SIZE, idleTimeoutMillis: POOL_IDLE_MS, connectionTimeoutMillis: POOL_WAIT_MS });
+    pool.on('connect', (connection) => this.#watch(connection));
+    // An idle connection that dies is dropped by the pool, which then emits 'error'; unheard, that
+    // event would end the process. #watch has already recorded why.
+    pool.on('error', ignore);
     try {
       // Connect now, so a wrong host or password fails here with a clear message.
-      const handout = knex.client as ConnectionHandout;
-      await handout.releaseConnection(await handout.acquireConnection());
+      (await this.#checkout(pool)).release();
     } catch (error) {
-      await knex.destroy().catch(() => undefined);
+      await pool.end().catch(() => undefined);
+      throw error;
+    }
+    this.#pool = pool;
+  }
+
+  /**
+   * Every connection, from its creation: pg emits a lost server as an event when no query is
+   * running (and a checked-out connection without a listener would end the process), so the
+   * reason is kept for the next statement's error, and the connection is marked broken.
+   */
+  #watch(connection: pg.Client): void {
+    connection.on('error', (error: Error) => {
+      this.#broken.add(connection);
+      if (!this.#lostBecause.has(connection)) this.#lostBecause.set(connection, error);
+    });
+  }
+
+  /** A pooled connection with its session prepared; connection failures are translated. */
+  async #checkout(pool: pg.Pool = this.#requirePool()): Promise<pg.PoolClient> {
+    let connection: pg.PoolClient;
+    try {
+      connection = await pool.connect();
+    } catch (error) {
       throw this.#translate(error, 'connecting');
     }
-    this.#knex = knex;
+    if (this.#prepared.has(connection)) return connection;
+    try {
+      await this.#prepareSession(connection);
+      this.#prepared.add(connection);
+      return connection;
+    } catch (error) {
+      connection.release(true);
+      throw this.#translate(error, 'preparing the session');
+    }
+  }
+
+  /** Back to the pool, or destroyed when its server went away (or its state is unknown). */
+  #checkin(connection: pg.PoolClient, destroy = false): void {
+    connection.release(destroy || this.#broken.has(connection));
   }
 
   async close(): Promise<void> {
     for (const lock of this.#locks) await lock.release().catch(() => undefined);
     this.#locks.clear();
-    const knex = this.#knex;
-    this.#knex = undefined;
-    await knex?.destroy();
+    const pool = this.#pool;
+    this.#pool = undefined;
+    await pool?.end();
   }
 
   async query<R extends ResultRow = ResultRow>(sql: string, params: readonly SqlParam[] = []): Promise<R[]> {
@@ -158,31 +178,42 @@ export class PostgresClient implements WarehouseClient {
     await this.query(sql, params);
   }
 
+  /**
+   * BEGIN, the work and COMMIT on one checked-out connection; ROLLBACK when the work fails. BEGIN
+   * and COMMIT failures are the driver's and are translated here; errors from `work` were
+   * translated where they happened, or are the caller's own, and pass unchanged, even when the
+   * ROLLBACK fails too (the connection died: its error would hide the real cause).
+   */
   async transaction<T>(work: (session: WarehouseSession) => Promise<T>): Promise<T> {
-    const knex = this.#requireKnex();
-    // Where an error came from decides its label: BEGIN and COMMIT failures are the driver's and
-    // get translated; errors from `work` were translated where they happened, or are the
-    // caller's own, and pass unchanged.
-    const progress: { phase: 'begin' | 'work' | 'commit'; failure?: { error: unknown } } = { phase: 'begin' };
+    const connection = await this.#checkout();
+    // A connection whose transaction may still be open is never handed out again.
+    let destroy = true;
     try {
-      return await knex.transaction(async (trx) => {
-        progress.phase = 'work';
-        try {
-          const connection = await (trx.client as ConnectionHandout).acquireConnection();
-          const result = await work(this.#sessionOn(connection));
-          await this.#assertLocksHeld(connection);
-          progress.phase = 'commit';
-          return result;
-        } catch (error) {
-          // Kept aside: when the connection died, knex's ROLLBACK fails too and knex rejects with
-          // that failure ("ROLLBACK - Connection terminated…"), which would hide the real cause.
-          progress.failure = { error };
-          throw error;
-        }
-      });
+      await this.#control(connection, 'BEGIN', 'starting a transaction');
+      let result: T;
+      try {
+        result = await work(this.#sessionOn(connection));
+        await this.#assertLocksHeld(connection);
+      } catch (error) {
+        await connection.query('ROLLBACK').then(
+          () => (destroy = false),
+          () => undefined,
+        );
+        throw error;
+      }
+      await this.#control(connection, 'COMMIT', 'committing a transaction');
+      destroy = false;
+      return result;
+    } finally {
+      this.#checkin(connection, destroy);
+    }
+  }
+
+  async #control(connection: pg.Client, statement: 'BEGIN' | 'COMMIT', context: string): Promise<void> {
+    try {
+      await connection.query(statement);
     } catch (error) {
-      if (progress.failure !== undefined) throw progress.failure.error;
-      throw this.#translate(error, progress.phase === 'begin' ? 'starting a transaction' : 'committing a transaction');
+      throw this.#translateOn(connection, error, context);
     }
   }
 
@@ -218,7 +249,7 @@ export class PostgresClient implements WarehouseClient {
   async lockSchema(schema: string, options: { waitMs: number }): Promise<() => Promise<void>> {
     let lock: SchemaLock;
     try {
-      lock = await SchemaLock.acquire(this.#connectionConfig() as pg.ClientConfig, schema, options.waitMs, this.describeTarget());
+      lock = await SchemaLock.acquire(this.#connectionConfig(), schema, options.waitMs, this.describeTarget());
     } catch (error) {
       throw this.#translate(error, `locking schema ${schema}`);
     }
@@ -296,17 +327,11 @@ export class PostgresClient implements WarehouseClient {
   }
 
   async #withConnection<T>(work: (connection: pg.Client) => Promise<T>): Promise<T> {
-    const handout = this.#requireKnex().client as ConnectionHandout;
-    let connection: pg.Client;
-    try {
-      connection = await handout.acquireConnection();
-    } catch (error) {
-      throw this.#translate(error, 'connecting');
-    }
+    const connection = await this.#checkout();
     try {
       return await work(connection);
     } finally {
-      await handout.releaseConnection(connection);
+      this.#checkin(connection);
     }
   }
 
@@ -315,9 +340,9 @@ export class PostgresClient implements WarehouseClient {
     return translatePostgresError(error, context, `${host}:${port}/${database}`, this.#secrets, this.#settings.lockTimeout);
   }
 
-  #requireKnex(): Knex {
-    if (!this.#knex) throw new Error('PostgresClient used before open() or after close()');
-    return this.#knex;
+  #requirePool(): pg.Pool {
+    if (!this.#pool) throw new Error('PostgresClient used before open() or after close()');
+    return this.#pool;
   }
 }
 

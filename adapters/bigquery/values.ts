@@ -24,6 +24,7 @@
  */
 import type { CellValue, ColumnSpec, LogicalType, Row } from '../../src/schema/types.js';
 import { CellTypeError, cellMismatch as mismatch, decimalText, integerText, stripJsonNul, stripNul } from '../base/cells.js';
+import { assertNever } from '../../src/assert-never.js';
 
 export { CellTypeError, stripJsonNul, stripNul };
 
@@ -62,6 +63,8 @@ export function jsonCell(type: LogicalType, value: CellValue | undefined): strin
     case 'timestamp':
       // BigQuery keeps microseconds: further digits are cut (PostgreSQL rounds them away too).
       return checkedText(type, value, TIMESTAMP_TEXT, (text) => text.replace('T', ' ').replace(/(\.\d{6})\d+/, '$1'));
+    default:
+      return assertNever(type, 'logical type');
   }
 }
 

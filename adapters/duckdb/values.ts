@@ -31,6 +31,7 @@ import type { DuckDBType, DuckDBValue } from '@duckdb/node-api';
 import type { CellValue, LogicalType } from '../../src/schema/types.js';
 import type { SqlParam } from '../types.js';
 import { CellTypeError, cellMismatch as mismatch } from '../base/cells.js';
+import { assertNever } from '../../src/assert-never.js';
 
 export { CellTypeError };
 
@@ -47,8 +48,15 @@ export function stagingVectorType(type: LogicalType): DuckDBType {
       return LIST(VARCHAR);
     case 'decimal':
       return DECIMAL(DECIMAL_WIDTH, DECIMAL_SCALE);
-    default:
+    case 'string':
+    case 'date':
+    case 'time':
+    case 'timestamp':
+    case 'json':
+      // Staged as text; the appender casts it into the native column (see the module comment).
       return VARCHAR;
+    default:
+      return assertNever(type, 'logical type');
   }
 }
 
@@ -112,12 +120,18 @@ export function toStagingValue(type: LogicalType, value: CellValue | undefined):
       if (scaled === undefined) throw mismatch(type, value);
       return new DuckDBDecimalValue(scaled, DECIMAL_WIDTH, DECIMAL_SCALE);
     }
-    default:
+    case 'string':
       if (typeof value === 'string') return value;
-      if (type === 'string' && (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean')) {
-        return String(value);
-      }
+      if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
       throw mismatch(type, value);
+    case 'date':
+    case 'time':
+    case 'timestamp':
+    case 'json':
+      if (typeof value === 'string') return value;
+      throw mismatch(type, value);
+    default:
+      return assertNever(type, 'logical type');
   }
 }
 

@@ -11,6 +11,7 @@
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { CellValue, ColumnSpec, LogicalType, Row } from '../../src/schema/types.js';
 import { CellTypeError, COPY_NULL, copyField } from './values.js';
+import { assertNever } from '../../src/assert-never.js';
 
 const CHUNK_BYTES = 1024 * 1024;
 /** UTF-8 needs at most 3 bytes per UTF-16 code unit. */
@@ -50,8 +51,11 @@ function kindOf(type: LogicalType): number {
       return BOOLEAN;
     case 'decimal':
       return DECIMAL;
-    default:
+    case 'json':
+    case 'string_list':
       return OTHER;
+    default:
+      return assertNever(type, 'logical type');
   }
 }
 

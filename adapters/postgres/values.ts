@@ -17,6 +17,7 @@
 import pg from 'pg';
 import type { CellValue, LogicalType } from '../../src/schema/types.js';
 import { CellTypeError, cellMismatch as mismatch, decimalText, integerText, stripJsonNul, stripNul } from '../base/cells.js';
+import { assertNever } from '../../src/assert-never.js';
 
 export { CellTypeError, stripJsonNul, stripNul };
 
@@ -64,10 +65,14 @@ export function cellText(type: LogicalType, value: CellValue | undefined): strin
       if (typeof value === 'string') return stripNul(value);
       if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
       throw mismatch(type, value);
-    default:
-      // date, time, timestamp: the shaper's ISO text, which PostgreSQL parses directly.
+    case 'date':
+    case 'time':
+    case 'timestamp':
+      // The shaper's ISO text, which PostgreSQL parses directly.
       if (typeof value === 'string') return stripNul(value);
       throw mismatch(type, value);
+    default:
+      return assertNever(type, 'logical type');
   }
 }
 

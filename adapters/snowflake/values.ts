@@ -17,6 +17,7 @@
 import type { CellValue, LogicalType } from '../../src/schema/types.js';
 import type { SqlParam } from '../types.js';
 import { CellTypeError, cellMismatch as mismatch, decimalText, integerText, stripJsonNul, stripNul } from '../base/cells.js';
+import { assertNever } from '../../src/assert-never.js';
 
 export { CellTypeError, stripJsonNul, stripNul };
 
@@ -45,10 +46,14 @@ export function bindText(type: LogicalType, value: CellValue | undefined): strin
       if (typeof value === 'string') return stripNul(value);
       if (typeof value === 'number' || typeof value === 'bigint' || typeof value === 'boolean') return String(value);
       throw mismatch(type, value);
-    default:
-      // date, time, timestamp: the shaper's ISO text, which Snowflake's AUTO input format reads.
+    case 'date':
+    case 'time':
+    case 'timestamp':
+      // The shaper's ISO text, which Snowflake's AUTO input format reads.
       if (typeof value === 'string') return stripNul(value);
       throw mismatch(type, value);
+    default:
+      return assertNever(type, 'logical type');
   }
 }
 

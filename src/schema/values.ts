@@ -13,6 +13,7 @@
  * This is the hot path: regexes are module constants and canonical inputs return early.
  */
 import type { CellValue, LogicalType } from './types.js';
+import { assertNever } from '../assert-never.js';
 
 const CANONICAL_TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
 /** v1 timestamps: UTC without a zone designator. */
@@ -264,6 +265,8 @@ export function convertRaw(value: unknown, type: LogicalType): CellValue {
       return toJsonText(value);
     case 'string_list':
       return toStringList(value);
+    default:
+      return assertNever(type, 'logical type');
   }
 }
 

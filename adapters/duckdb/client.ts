@@ -11,7 +11,8 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DuckDBDataChunk, DuckDBInstance, BIGINT } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { ConfigurationError, WarehouseTerminalError } from '../../src/errors.js';
+import { parseDuckDBSettings, type DuckDBSettings } from '../../src/config/duckdb-settings.js';
+import { WarehouseTerminalError } from '../../src/errors.js';
 import type { TargetConfig } from '../../src/config/target.js';
 import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
 import type { ResultRow, SqlParam, WarehouseClient, WarehouseSession } from '../types.js';
@@ -19,60 +20,7 @@ import { DUCKDB_CATALOG, duckdbDialect, qualify, quoteIdentifier, STAGING_ROW_CO
 import { translateDuckDBError } from './errors.js';
 import { CellTypeError, fromDuckDBValue, parameterType, stagingVectorType, toStagingValue } from './values.js';
 
-export const DEFAULT_DUCKDB_PATH = './pipedrive.duckdb';
 const CHUNK_ROWS = 2048;
-/**
- * DuckDB checkpoints the WAL into the file whenever it passes 16 MB by default; with wide
- * custom-field tables that is every other batch, and each checkpoint costs more as the table
- * (and its key index) grows. Measured with 300,000 rows × 111 columns: 16 MB took 51 s, 128 MB
- * 21 s, 1 GB 14 s plus 4 s at close. The WAL is replayed after a crash, so nothing is lost.
- */
-export const DEFAULT_CHECKPOINT_THRESHOLD = '256MB';
-/**
- * DuckDB's buffer pool defaults to 80% of RAM and keeps un-checkpointed data cached, so a load's
- * memory grew with its volume (1,000,000 deals peaked at 2 GB). A limit makes DuckDB spill
- * instead: measured 438 MB peak RSS at a 256 MB limit, no slower. 512 MB leaves room for the
- * primary-key indexes of large tables.
- */
-export const DEFAULT_MEMORY_LIMIT = '512MB';
-
-export interface DuckDBSettings {
-  readonly path: string;
-  readonly threads?: number;
-  readonly memoryLimit: string;
-  readonly checkpointThreshold: string;
-}
-
-/**
- * Validates a DuckDB output of profiles.yml. dbt-duckdb puts DuckDB options under a `settings:`
- * map (`settings: {memory_limit: 1GB}`); they are read from there too, top-level keys winning.
- */
-export function parseDuckDBSettings(output: Readonly<Record<string, unknown>>): DuckDBSettings {
-  const nested = output.settings;
-  if (nested !== undefined && (typeof nested !== 'object' || nested === null || Array.isArray(nested))) {
-    throw new ConfigurationError('The DuckDB target setting `settings` must be a map of DuckDB options, as in dbt-duckdb.');
-  }
-  const settings: Readonly<Record<string, unknown>> = { ...(nested as Record<string, unknown> | undefined), ...output };
-  const {
-    path = DEFAULT_DUCKDB_PATH,
-    threads,
-    memory_limit: memoryLimit = DEFAULT_MEMORY_LIMIT,
-    checkpoint_threshold: checkpointThreshold = DEFAULT_CHECKPOINT_THRESHOLD,
-  } = settings;
-  if (typeof path !== 'string' || path.trim() === '') {
-    throw new ConfigurationError('The DuckDB target needs `path` to be a file path (or ":memory:").');
-  }
-  if (threads !== undefined && !(typeof threads === 'number' && Number.isInteger(threads) && threads > 0)) {
-    throw new ConfigurationError('The DuckDB target setting `threads` must be a positive whole number.');
-  }
-  if (typeof memoryLimit !== 'string') {
-    throw new ConfigurationError('The DuckDB target setting `memory_limit` must be text such as "2GB".');
-  }
-  if (typeof checkpointThreshold !== 'string') {
-    throw new ConfigurationError('The DuckDB target setting `checkpoint_threshold` must be text such as "1GB".');
-  }
-  return { path, threads, memoryLimit, checkpointThreshold };
-}
 
 export class DuckDBClient implements WarehouseClient {
   readonly dialect = duckdbDialect;

@@ -4,8 +4,8 @@ import type { Adapter, WarehouseClient } from '../types.js';
 import { DuckDBClient } from './client.js';
 import { duckdbDialect } from './dialect.js';
 
-export { DuckDBClient, DEFAULT_DUCKDB_PATH, parseDuckDBSettings } from './client.js';
-export type { DuckDBSettings } from './client.js';
+export { DuckDBClient } from './client.js';
+export { DEFAULT_DUCKDB_PATH, parseDuckDBSettings, type DuckDBSettings } from '../../src/config/duckdb-settings.js';
 export { duckdbDialect, DUCKDB_CAPABILITIES } from './dialect.js';
 
 export const duckdbAdapter: Adapter = {

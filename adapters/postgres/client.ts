@@ -16,7 +16,7 @@ import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
 import type { ResultRow, SqlParam, WarehouseClient, WarehouseSession } from '../types.js';
 import { copyInto, copyIntoStaging, createStagingTable, postgresDialect, quoteIdentifier, TEMP_SCHEMA } from './dialect.js';
 import { isConnectionLost, translatePostgresError } from './errors.js';
-import type { PostgresSettings } from './index.js';
+import type { PostgresConnection } from './index.js';
 import { LOCK_STILL_HELD_SQL, SchemaLock } from './lock.js';
 import { copyChunks, type CopyLayout } from './copy-text.js';
 import { parserFor, stripNul } from './values.js';
@@ -29,7 +29,7 @@ const POOL_IDLE_MS = 30_000;
 
 export class PostgresClient implements WarehouseClient {
   readonly dialect = postgresDialect;
-  readonly #settings: PostgresSettings;
+  readonly #settings: PostgresConnection;
   readonly #secrets: readonly string[];
   #pool: pg.Pool | undefined;
   /** The TLS choice, once `prefer` has been negotiated by open(). */
@@ -47,7 +47,7 @@ export class PostgresClient implements WarehouseClient {
    */
   readonly #lostBecause = new WeakMap<pg.Client, Error>();
 
-  constructor(settings: PostgresSettings, secrets: readonly string[] = []) {
+  constructor(settings: PostgresConnection, secrets: readonly string[] = []) {
     this.#settings = settings;
     this.#ssl = settings.ssl === 'prefer' || settings.ssl === undefined ? false : settings.ssl;
     this.#secrets = settings.password ? [...secrets, settings.password] : secrets;

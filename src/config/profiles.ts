@@ -14,12 +14,14 @@ import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { ConfigurationError } from '../errors.js';
 import { parseBigQuerySettings } from './bigquery-settings.js';
+import { DEFAULT_DUCKDB_PATH, parseDuckDBSettings } from './duckdb-settings.js';
 import { referencedVariables, renderValue, type VariableReference } from './env-var.js';
+import { parsePostgresSettings } from './postgres-settings.js';
 import { parseSnowflakeSettings } from './snowflake-settings.js';
 import { WAREHOUSE_NAMES, type TargetConfig, type WarehouseName } from './target.js';
 
 export const DEFAULT_PROFILE = 'pipedrive';
-export const DEFAULT_DUCKDB_PATH = './pipedrive.duckdb';
+export { DEFAULT_DUCKDB_PATH };
 
 export interface ProfileRequest {
   readonly profilesDir?: string;
@@ -55,11 +57,13 @@ const SECRET_KEYS = new Set([
 ]);
 
 /**
- * Outputs whose adapter is not in this version are validated here, when the profile is resolved,
- * so a mistake shows up at once rather than when the adapter arrives. DuckDB and PostgreSQL
- * settings are validated by their adapters (adapters/duckdb, adapters/postgres).
+ * Every output is validated here, when the profile is resolved, by its warehouse's
+ * src/config/<warehouse>-settings.ts, so a mistake shows up before anything connects (the
+ * adapters parse the same settings again to use them).
  */
-const VALIDATE_AT_RESOLUTION: Partial<Record<WarehouseName, (settings: Readonly<Record<string, unknown>>) => unknown>> = {
+const VALIDATE_AT_RESOLUTION: Record<WarehouseName, (settings: Readonly<Record<string, unknown>>) => unknown> = {
+  duckdb: parseDuckDBSettings,
+  postgres: parsePostgresSettings,
   bigquery: parseBigQuerySettings,
   snowflake: parseSnowflakeSettings,
 };
@@ -154,7 +158,7 @@ export function targetFromProfiles(text: string, source: string, request: Profil
   const { type, ...settings } = rendered as Record<string, unknown>;
   const warehouse = warehouseType(type, targetName, source);
   collectSecrets(settings, secrets);
-  VALIDATE_AT_RESOLUTION[warehouse]?.(settings);
+  VALIDATE_AT_RESOLUTION[warehouse](settings);
   return { type: warehouse, name: targetName, settings, secrets };
 }
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll } from 'vitest';
 import { PostgresClient } from '../../adapters/postgres/client.js';
-import { parsePostgresSettings } from '../../adapters/postgres/index.js';
+import { parsePostgresConnection } from '../../adapters/postgres/index.js';
 import { createTestDatabase, type PostgresTestDatabase } from './postgres.js';
 
 export interface PostgresFixture {
@@ -17,7 +17,7 @@ export function usePostgresClient(): PostgresFixture {
   let client: PostgresClient | undefined;
   beforeAll(async () => {
     db = await createTestDatabase();
-    client = new PostgresClient(parsePostgresSettings(db.target().settings));
+    client = new PostgresClient(parsePostgresConnection(db.target().settings));
     await client.open();
   });
   afterAll(async () => {

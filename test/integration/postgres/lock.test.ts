@@ -8,14 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresClient } from '../../../adapters/postgres/client.js';
 import { schemaLockKey } from '../../../adapters/postgres/lock.js';
-import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
+import { parsePostgresConnection } from '../../../adapters/postgres/index.js';
 import { LockBusyError, WarehouseTransientError } from '../../../src/errors.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../../helpers/postgres.js';
 
 let db: PostgresTestDatabase;
 const clients: PostgresClient[] = [];
 async function openClient(applicationName = 'pdl-lock-test'): Promise<PostgresClient> {
-  const client = new PostgresClient(parsePostgresSettings(db.target({ application_name: applicationName }).settings));
+  const client = new PostgresClient(parsePostgresConnection(db.target({ application_name: applicationName }).settings));
   await client.open();
   clients.push(client);
   return client;

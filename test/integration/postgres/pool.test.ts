@@ -10,7 +10,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresClient } from '../../../adapters/postgres/client.js';
-import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
+import { parsePostgresConnection } from '../../../adapters/postgres/index.js';
 import { WarehouseTerminalError } from '../../../src/errors.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../../helpers/postgres.js';
 
@@ -19,7 +19,7 @@ const role = `pdl_pool_role_${randomBytes(4).toString('hex')}`;
 const clients: PostgresClient[] = [];
 
 async function openClient(extra: Record<string, unknown> = {}): Promise<PostgresClient> {
-  const client = new PostgresClient(parsePostgresSettings(db.target({ application_name: 'pdl-pool', ...extra }).settings));
+  const client = new PostgresClient(parsePostgresConnection(db.target({ application_name: 'pdl-pool', ...extra }).settings));
   clients.push(client);
   await client.open();
   return client;

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadAdapter } from '../../../adapters/index.js';
-import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
+import { parsePostgresConnection } from '../../../adapters/postgres/index.js';
 import { targetFromProfiles } from '../../../src/config/profiles.js';
 import { ConfigurationError, WarehouseTerminalError, WarehouseTransientError } from '../../../src/errors.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../../helpers/postgres.js';
@@ -50,11 +50,11 @@ describe('dbt-postgres profiles', () => {
   it('reads a dbt profile unchanged: env_var strings, the database alias, ignored dbt keys', () => {
     const target = targetFromProfiles(PROFILE, 'profiles.yml', { env: env() });
     expect(target.type).toBe('postgres');
-    const settings = parsePostgresSettings(target.settings);
+    const settings = parsePostgresConnection(target.settings);
     expect(settings).toMatchObject({ host: db.server.host, port: db.server.port, user: db.server.user, database: db.database, connectTimeout: 10, ssl: false });
-    expect(parsePostgresSettings({ host: 'h', user: 'u', dbname: 'd', pass: 'secret', port: 6543 })).toMatchObject({ password: 'secret', port: 6543 });
-    expect(parsePostgresSettings({ host: 'h', user: 'u', dbname: 'd' })).toMatchObject({ port: 5432, connectTimeout: 10 });
-    expect(parsePostgresSettings({ host: 'h', user: 'u', dbname: 'd', sslmode: 'require' }).ssl).toEqual({ rejectUnauthorized: false });
+    expect(parsePostgresConnection({ host: 'h', user: 'u', dbname: 'd', pass: 'secret', port: 6543 })).toMatchObject({ password: 'secret', port: 6543 });
+    expect(parsePostgresConnection({ host: 'h', user: 'u', dbname: 'd' })).toMatchObject({ port: 5432, connectTimeout: 10 });
+    expect(parsePostgresConnection({ host: 'h', user: 'u', dbname: 'd', sslmode: 'require' }).ssl).toEqual({ rejectUnauthorized: false });
   });
 
   it.each([
@@ -68,8 +68,8 @@ describe('dbt-postgres profiles', () => {
     [{ host: 'h', user: 'u', dbname: 'd', connect_timeout: -1 }, /`connect_timeout`/],
     [{ host: 'h', user: 'u', dbname: 'd', sslmode: 'verify-full', sslrootcert: '/nonexistent/root.crt' }, /cannot read sslrootcert/],
   ])('rejects %j with a clear ConfigurationError', (settings, message) => {
-    expect(() => parsePostgresSettings(settings)).toThrow(ConfigurationError);
-    expect(() => parsePostgresSettings(settings)).toThrow(message);
+    expect(() => parsePostgresConnection(settings)).toThrow(ConfigurationError);
+    expect(() => parsePostgresConnection(settings)).toThrow(message);
   });
 
   it('connects with the rendered profile through the registry', async () => {

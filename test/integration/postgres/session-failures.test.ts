@@ -12,7 +12,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresClient } from '../../../adapters/postgres/client.js';
-import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
+import { parsePostgresConnection } from '../../../adapters/postgres/index.js';
 import { ExitCode, LockBusyError, WarehouseTransientError } from '../../../src/errors.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../../helpers/postgres.js';
 
@@ -20,7 +20,7 @@ let db: PostgresTestDatabase;
 const clients: PostgresClient[] = [];
 
 async function openClient(extra: Record<string, unknown> = {}): Promise<PostgresClient> {
-  const client = new PostgresClient(parsePostgresSettings(db.target({ application_name: 'pdl-session-failures', ...extra }).settings));
+  const client = new PostgresClient(parsePostgresConnection(db.target({ application_name: 'pdl-session-failures', ...extra }).settings));
   await client.open();
   clients.push(client);
   return client;

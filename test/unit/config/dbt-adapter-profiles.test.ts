@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadAdapter } from '../../../adapters/index.js';
 import { parseDuckDBSettings } from '../../../adapters/duckdb/index.js';
-import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
+import { parsePostgresSettings } from '../../../src/config/postgres-settings.js';
 import { parseBigQuerySettings } from '../../../src/config/bigquery-settings.js';
 import { outlineProfile, targetFromProfiles } from '../../../src/config/profiles.js';
 import { parseSnowflakeSettings } from '../../../src/config/snowflake-settings.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuckDBSettings } from '../../../adapters/duckdb/client.js';
-import { parsePostgresSettings } from '../../../adapters/postgres/index.js';
+import { parseDuckDBSettings } from '../../../src/config/duckdb-settings.js';
+import { parsePostgresSettings } from '../../../src/config/postgres-settings.js';
 import { budgetSettingsFor } from '../../../src/cli/context.js';
 import { defaultTarget, targetFromProfiles } from '../../../src/config/profiles.js';
 import { ConfigurationError } from '../../../src/errors.js';

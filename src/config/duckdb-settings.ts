@@ -39,13 +39,21 @@ export function parseDuckDBSettings(output: Settings): DuckDBSettings {
   if (nested !== undefined && (typeof nested !== 'object' || nested === null || Array.isArray(nested))) {
     new SettingReader(output, 'duckdb').fail('`settings` must be a map of DuckDB options, as in dbt-duckdb.');
   }
-  const read: SettingReader = new SettingReader({ ...(nested as Settings | undefined), ...output }, 'duckdb');
+  const merged: Settings = { ...(nested as Settings | undefined), ...output };
+  const read: SettingReader = new SettingReader(merged, 'duckdb');
+  // A size is text with its unit: a bare number would be read by DuckDB as bytes.
+  const size = (key: string, example: string, fallback: string): string => {
+    const value = merged[key];
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== 'string' || value.trim() === '') read.fail(`\`${key}\` must be text such as "${example}".`);
+    return value;
+  };
   const path = read.text('path') ?? DEFAULT_DUCKDB_PATH;
   if (path.trim() === '') read.fail('`path` must be a file path (or ":memory:").');
   return {
     path,
     threads: read.whole('threads', 1),
-    memoryLimit: read.text('memory_limit') ?? DEFAULT_MEMORY_LIMIT,
-    checkpointThreshold: read.text('checkpoint_threshold') ?? DEFAULT_CHECKPOINT_THRESHOLD,
+    memoryLimit: size('memory_limit', '2GB', DEFAULT_MEMORY_LIMIT),
+    checkpointThreshold: size('checkpoint_threshold', '1GB', DEFAULT_CHECKPOINT_THRESHOLD),
   };
 }

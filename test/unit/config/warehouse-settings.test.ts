@@ -20,6 +20,7 @@ describe('settings of every warehouse', () => {
   });
 
   it('read numbers that env_var() renders as text, and keep certificate paths unread', () => {
+    expect(() => parseDuckDBSettings({ path: 'x.duckdb', memory_limit: 512 })).toThrow(/`memory_limit` must be text such as "2GB"/);
     expect(parseDuckDBSettings({ path: 'x.duckdb', threads: '4', settings: { memory_limit: '1GB' } })).toEqual({
       path: 'x.duckdb',
       threads: 4,

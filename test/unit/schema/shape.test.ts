@@ -217,6 +217,30 @@ describe('buildTableModel: deletes', () => {
   });
 });
 
+describe('buildTableModel: row layout', () => {
+  it('gives every row every column of the spec, in spec order, NULL where the record has no value', () => {
+    const model = dealModel();
+    const names = model.spec.columns.map((c) => c.name);
+    const sparse = model.shape({ id: 1 });
+    const full = model.shape({ id: 2, title: 'x', custom_fields: { [K('c')]: { value: 5, currency: 'EUR' } } });
+    expect(Object.keys(sparse)).toEqual(names);
+    expect(Object.keys(full)).toEqual(names);
+    expect(sparse.title).toBeNull();
+    expect(full).toMatchObject({ id: 2, title: 'x', budget: 5, budget_currency: 'EUR' });
+  });
+
+  it('adds a column first seen mid-stream to that row and every later one', () => {
+    const model = dealModel();
+    const before = model.shape({ id: 1 });
+    const first = model.shape({ id: 2, late_key: 'x' });
+    const after = model.shape({ id: 3 });
+    expect(before.late_key).toBeUndefined(); // a missing key means NULL (src/schema/types.ts)
+    expect(first.late_key).toBe('x');
+    expect(Object.keys(after)).toEqual(model.spec.columns.map((c) => c.name));
+    expect(after.late_key).toBeNull();
+  });
+});
+
 describe('buildTableModel: undeclared keys', () => {
   it('gives undeclared keys inferred columns and reports them once', () => {
     const model = dealModel();
@@ -252,7 +276,8 @@ describe('buildTableModel: undeclared keys', () => {
       expect(['title', 'budget', '_loaded_at']).not.toContain(name);
       expect(isValidIdentifier(name)).toBe(true);
     }
-    expect(row._loaded_at).toBeUndefined();
+    // The system column is the caller's to fill: the record's key did not reach it.
+    expect(row._loaded_at).toBeNull();
   });
 
   it('names an unknown custom field code custom_field_<hex8>', () => {

@@ -14,7 +14,7 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { parseDuckDBSettings, type DuckDBSettings } from '../../src/config/duckdb-settings.js';
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { TargetConfig } from '../../src/config/target.js';
-import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
+import type { CellValue, ColumnSpec, LogicalType, Row, TableRef } from '../../src/schema/types.js';
 import type { ResultRow, SqlParam, WarehouseClient, WarehouseSession } from '../types.js';
 import { DUCKDB_CATALOG, duckdbDialect, qualify, quoteIdentifier, STAGING_ROW_COLUMN } from './dialect.js';
 import { translateDuckDBError } from './errors.js';
@@ -180,20 +180,66 @@ export class DuckDBClient implements WarehouseClient {
     definitions.push(`${quoteIdentifier(STAGING_ROW_COLUMN)} BIGINT`);
     await this.#execute(connection, `CREATE OR REPLACE TABLE ${qualify(staging)} (${definitions.join(', ')})`);
 
-    const types = [...columns.map((c) => stagingVectorType(c.type)), BIGINT];
+    await this.#append(connection, staging, [...columns, null], rows, `staging rows for ${target.schema}.${target.name}`);
+    return staging;
+  }
+
+  /**
+   * The backfill fast path (src/load/upsert.ts): appends the rows straight into `target`, with no
+   * staging table, change count or merge, which on a first load cost DuckDB more CPU than the
+   * appending itself. The Appender writes whole rows in the table's column order, so columns of
+   * the table the batch does not write are appended as NULL, as an INSERT naming only the
+   * batch's columns would leave them (the loader's tables have no defaults). The primary key
+   * still refuses a key that is already there: the batch fails, nothing is overwritten.
+   */
+  async insertRows(target: TableRef, columns: readonly ColumnSpec[], rows: readonly Row[]): Promise<void> {
+    await this.#insertRows(await this.#outsideConnection(), target, columns, rows);
+  }
+
+  async #insertRows(connection: DuckDBConnection, target: TableRef, columns: readonly ColumnSpec[], rows: readonly Row[]): Promise<void> {
+    const order = await this.#query<{ column_name: string }>(
+      connection,
+      `SELECT column_name FROM information_schema.columns
+       WHERE table_catalog = $1 AND table_schema = $2 AND table_name = $3
+       ORDER BY ordinal_position`,
+      [DUCKDB_CATALOG, target.schema, target.name],
+    );
+    const byName = new Map(columns.map((column) => [column.name, column]));
+    const layout = order.map((row) => byName.get(row.column_name) ?? NULL_COLUMN);
+    const missing = columns.filter((column) => !order.some((row) => row.column_name === column.name));
+    if (missing.length > 0) {
+      throw new WarehouseTerminalError(`${target.schema}.${target.name} has no column ${missing.map((c) => c.name).join(', ')}`);
+    }
+    await this.#append(connection, target, layout, rows, `inserting rows into ${target.schema}.${target.name}`);
+  }
+
+  /**
+   * Appends `rows` to `table` in DataChunks of CHUNK_ROWS. `layout` is the table's columns in
+   * order: a ColumnSpec takes the row's cell, NULL_COLUMN appends NULL, and `null` (last) the
+   * row's position in the batch (the staging table's row column).
+   */
+  async #append(connection: DuckDBConnection, table: TableRef, layout: readonly (ColumnSpec | null)[], rows: readonly Row[], what: string): Promise<void> {
+    const types = layout.map((column) => (column === null ? BIGINT : stagingVectorType(column.type)));
     try {
-      const appender = await connection.createAppender(staging.name, staging.schema, DUCKDB_CATALOG);
+      const appender = await connection.createAppender(table.name, table.schema, DUCKDB_CATALOG);
       try {
         for (let start = 0; start < rows.length; start += CHUNK_ROWS) {
-          const slice = rows.slice(start, start + CHUNK_ROWS);
-          const chunk = DuckDBDataChunk.create(types, slice.length);
-          columns.forEach((column, index) => {
-            chunk.setColumnValues(index, slice.map((row) => stageCell(column, row)));
-          });
-          chunk.setColumnValues(
-            columns.length,
-            slice.map((_, offset) => BigInt(start + offset)),
-          );
+          const count = Math.min(CHUNK_ROWS, rows.length - start);
+          const chunk = DuckDBDataChunk.create(types, count);
+          const values = new Array<DuckDBValue>(count);
+          for (let index = 0; index < layout.length; index++) {
+            const column = layout[index] as ColumnSpec | null;
+            if (column === null) {
+              for (let offset = 0; offset < count; offset++) values[offset] = BigInt(start + offset);
+            } else if (column === NULL_COLUMN) {
+              values.fill(null);
+            } else {
+              const name = column.name;
+              const type = column.type;
+              for (let offset = 0; offset < count; offset++) values[offset] = stageCell(column, type, (rows[start + offset] as Row)[name]);
+            }
+            chunk.setColumnValues(index, values);
+          }
           appender.appendDataChunk(chunk);
         }
         appender.flushSync();
@@ -201,9 +247,8 @@ export class DuckDBClient implements WarehouseClient {
         appender.closeSync();
       }
     } catch (error) {
-      throw translateDuckDBError(error, `staging rows for ${target.schema}.${target.name}`, this.#settings.path);
+      throw translateDuckDBError(error, what, this.#settings.path);
     }
-    return staging;
   }
 
   /** The open transaction's statements: always on its own connection. */
@@ -212,6 +257,7 @@ export class DuckDBClient implements WarehouseClient {
       query: (sql, params) => this.#query(connection, sql, params),
       execute: (sql, params) => this.#execute(connection, sql, params),
       writeStaging: (target, columns, rows) => this.#writeStaging(connection, target, columns, rows),
+      insertRows: (target, columns, rows) => this.#insertRows(connection, target, columns, rows),
     };
   }
 
@@ -226,9 +272,15 @@ export class DuckDBClient implements WarehouseClient {
   }
 }
 
-function stageCell(column: ColumnSpec, row: Row): DuckDBValue {
+/** A column of the target that the batch does not write: appended as NULL (see `insertRows`). */
+const NULL_COLUMN: ColumnSpec = { name: '', type: 'string' };
+
+function stageCell(column: ColumnSpec, type: LogicalType, value: CellValue | undefined): DuckDBValue {
+  // Text cells are most of a wide row and need no conversion.
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'string' && STRING_STAGED.has(type)) return value;
   try {
-    return toStagingValue(column.type, row[column.name]);
+    return toStagingValue(type, value);
   } catch (error) {
     if (error instanceof CellTypeError) {
       throw new WarehouseTerminalError(`Column ${column.name}: ${error.message}`, { cause: error });
@@ -236,6 +288,9 @@ function stageCell(column: ColumnSpec, row: Row): DuckDBValue {
     throw error;
   }
 }
+
+/** Types staged as VARCHAR whose string cells go in as they are (values.ts, `toStagingValue`). */
+const STRING_STAGED: ReadonlySet<LogicalType> = new Set(['string', 'date', 'time', 'timestamp', 'json']);
 
 function stringLiteral(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;

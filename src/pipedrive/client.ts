@@ -1,9 +1,10 @@
 /**
- * A thin Pipedrive REST client on Node's global `fetch`. The official SDK is not used because it
- * hides response headers (needed for rate-limit pacing) and raw envelopes (needed for paging).
+ * A thin Pipedrive REST client on node:http(s) (http-get.ts says why not the global `fetch`). The
+ * official SDK is not used because it hides response headers (needed for rate-limit pacing) and
+ * raw envelopes (needed for paging).
  *
  * Each `get` goes: client-side rolling-window limiter (which also honours the shared pause from
- * headers, bursts and Cloudflare) → token ledger (and the --max-tokens cap) → fetch with a
+ * headers, bursts and Cloudflare) → token ledger (and the --max-tokens cap) → GET with a
  * timeout → release the limiter slot → interpret the response → on failure, ask the RetryPolicy
  * whether to wait and retry or throw a typed error. Every attempt, retries included, takes a slot.
  *
@@ -15,6 +16,7 @@ import { BudgetExhaustedError, ConfigurationError } from '../errors.js';
 import type { ApiVersion } from './catalog.js';
 import { tokenCost } from './costs.js';
 import { utf8Text } from './body-text.js';
+import { fetchHttpGet, nodeHttpGet, type HttpGet } from './http-get.js';
 import { describeFailure, maxTokensError, type AttemptFailure, type RequestLabel } from './http-errors.js';
 import { DEFAULT_WINDOW_MS, HeaderPacer, RollingWindowLimiter, type RateLimitHeaders } from './rate-limiter.js';
 import { errorCode, sanitizeError } from '../redact.js';
@@ -69,6 +71,7 @@ export interface PipedriveClientOptions {
   requestTimeoutMs?: number;
   /** Stop (BudgetExhaustedError) before a request that would take the run past this many tokens. */
   maxTokens?: number;
+  /** A `fetch` to send requests through instead of node:http(s): tests script one. */
   fetch?: typeof fetch;
   sleep?: (ms: number) => Promise<void>;
   now?: () => number;
@@ -92,7 +95,7 @@ export class PipedriveClient {
   /** The normalized base URL, without a trailing slash. */
   readonly baseUrl: string;
   readonly #token: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly httpGet: HttpGet;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
   private readonly policy: RetryPolicy;
@@ -113,7 +116,7 @@ export class PipedriveClient {
   constructor(options: PipedriveClientOptions) {
     this.#token = validToken(options.apiToken);
     this.baseUrl = normalizeBaseUrl(options.baseUrl ?? DEFAULT_BASE_URL, this.#token);
-    this.fetchImpl = options.fetch ?? globalThis.fetch;
+    this.httpGet = options.fetch ? fetchHttpGet(options.fetch) : nodeHttpGet;
     this.sleep = options.sleep ?? realSleep;
     this.now = options.now ?? Date.now;
     this.requestTimeoutMs = positive('request timeout (ms)', options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
@@ -220,15 +223,14 @@ export class PipedriveClient {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.requestTimeoutMs);
     try {
-      const response = await this.fetchImpl(url.toString(), {
-        method: 'GET',
-        headers: { 'x-api-token': this.#token, accept: 'application/json', 'user-agent': 'pipedrive-loader' },
-        // Never follow a redirect: fetch would re-send the custom token header to the new host.
-        redirect: 'manual',
-        signal: controller.signal,
-      });
+      // Never follow a redirect (http-get.ts): the token header would go to the new host.
+      const response = await this.httpGet(
+        url,
+        { 'x-api-token': this.#token, accept: 'application/json', 'user-agent': 'pipedrive-loader' },
+        controller.signal,
+      );
       // The timeout covers reading the body too: a stalled page is as bad as a stalled connect.
-      const text = utf8Text(new Uint8Array(await response.arrayBuffer()));
+      const text = utf8Text(response.body);
       const date = Date.parse(response.headers.get('date') ?? '');
       if (Number.isFinite(date) && (this.latestServerTime === undefined || date > this.latestServerTime)) this.latestServerTime = date;
       return interpretResponse(response.status, response.headers, text, [this.#token]);

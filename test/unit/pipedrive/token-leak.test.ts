@@ -93,7 +93,11 @@ describe('the token never leaks through errors', () => {
   });
 });
 
-describe('against a real socket on 127.0.0.1', () => {
+// The default transport (node:http, http-get.ts) and a caller's fetch must behave alike.
+describe.each([
+  ['node:http', { fetch: undefined }],
+  ['fetch', { fetch: globalThis.fetch }],
+])('against a real socket on 127.0.0.1, through %s', (_transport, transport) => {
   let server: http.Server;
   let base = '';
   const seen: { url: string; token: string | undefined }[] = [];
@@ -128,7 +132,7 @@ describe('against a real socket on 127.0.0.1', () => {
   });
 
   const realClient = (options: Record<string, unknown> = {}) =>
-    makeClient([], { fetch: globalThis.fetch, baseUrl: base, maxAttempts: 2, ...options }).client;
+    makeClient([], { ...transport, baseUrl: base, maxAttempts: 2, ...options }).client;
 
   it('a good request carries the token in the header only', async () => {
     const envelope = await realClient().get('v2', '/deals', { limit: 500 });
@@ -155,7 +159,7 @@ describe('against a real socket on 127.0.0.1', () => {
     await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const { client } = makeClient([], { fetch: globalThis.fetch, baseUrl: `http://127.0.0.1:${port}`, maxAttempts: 2 });
+    const { client } = makeClient([], { ...transport, baseUrl: `http://127.0.0.1:${port}`, maxAttempts: 2 });
     const error = await rejectionOf(client.get('v2', '/deals'));
     expect((error as LoaderError).transient).toBe(true);
     expect((error as Error).message).toMatch(/ECONNREFUSED/);

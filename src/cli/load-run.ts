@@ -14,6 +14,7 @@ import { TokenCapError } from '../pipedrive/http-errors.js';
 import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
 import { withCrashPoints } from '../load/crash-points.js';
 import { resolveStartDate } from '../load/start-date.js';
+import { resolveHistory } from '../history/selection.js';
 import { LoadPipeline } from '../load/pipeline.js';
 import { RECONCILE_MODES, type ReconcileMode } from '../load/deletes.js';
 import { companyOf, deletePolicy, describeCompany, matchCompany } from '../load/preflight.js';
@@ -42,6 +43,8 @@ export interface LoadArgs extends CommonArgs {
   readonly lockWait: number;
   /** Undefined unless given: the token's user decides the default (src/load/preflight.ts). */
   readonly reconcileDeletes?: ReconcileMode;
+  /** History mode: `deals,persons` or `all` (also `history:` in the profile output). */
+  readonly history?: string;
 }
 
 /**
@@ -83,6 +86,12 @@ export function withLoadOptions<T>(yargs: Argv<T>): Argv<T & LoadArgs> {
       describe:
         'First backfill from this date (2024-01-01): streams without a bookmark read records updated since then ' +
         '(also start_date in the profiles.yml output)',
+    })
+    .option('history', {
+      type: 'string',
+      describe:
+        'Keep every version of these streams\' records in <table>_history (deals,persons or all; ' +
+        'also history: in the profiles.yml output)',
     })
     .option('lock-wait', {
       type: 'number',
@@ -139,6 +148,7 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
   // Resolved once: the profile's output names the warehouse and may carry the budget settings.
   const target = resolveTargetFor(args);
   const since = resolveStartDate(args.since, target.target.settings['start_date']);
+  const history = resolveHistory(args.history, target.target.settings['history']);
   const source = await openSource(args, reporter, { maxTokens: args.maxTokens, target });
   try {
     // The token first, before the warehouse is opened: a wrong one creates nothing there.
@@ -180,6 +190,7 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
         shouldStop: options.shouldStop,
         reconcileDeletes: policy.reconcileDeletes,
         inferDeletes: policy.inferDeletes,
+        history,
       });
       reporter.info('source', `Reading from ${source.description}. ${describeBudget(source.budget)}`);
       let summary: RunSummary;

@@ -5,6 +5,7 @@
  */
 import type { WarehouseClient, WarehouseSession } from '../../adapters/types.js';
 import type { Reporter } from '../report/reporter.js';
+import type { HistoryWriter } from '../history/writer.js';
 import type { StreamDefinition } from '../pipedrive/catalog.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
 import { rejectsOf } from '../schema/rejects.js';
@@ -37,6 +38,8 @@ export interface LoadContext {
   /** Every warehouse transaction of the run, one at a time. */
   readonly writes: SerialQueue;
   readonly bookmarks: ReadonlyMap<string, string>;
+  /** History mode (src/history): the tables keeping every version, when the run has any. */
+  readonly history?: HistoryWriter;
   statsFor(stream: string, table: string): StreamStats;
 }
 
@@ -116,22 +119,31 @@ export function commitBatch(
     const table = model.spec.name;
     const sorted = await sortRejects(context, model, rows);
     const writesRejects = sorted.rejects.length > 0 || sorted.recordIds.length > 0;
+    const projected = sorted.loadable.map(write.project);
+    // History mode: the batch's versions, written after the merge in the same transaction.
+    const history = await context.history?.forBatch(table, write.columns, projected);
+    const afterRejects = writesRejects
+      ? async (session: WarehouseSession) => {
+          const now = new Date().toISOString();
+          await context.store.replaceRejects(session, table, sorted.recordIds, sorted.rejects, context.loadId, now);
+          await afterMerge?.(session);
+        }
+      : afterMerge;
     const result = await upsertBatch(
       context.warehouse,
       {
         target: { schema: context.schema, name: table },
         columns: write.columns,
-        rows: sorted.loadable.map(write.project),
+        rows: projected,
         primaryKey: write.primaryKey,
         newestBy: stream?.replicationKey,
       },
-      writesRejects
-        ? async (session) => {
-            const now = new Date().toISOString();
-            await context.store.replaceRejects(session, table, sorted.recordIds, sorted.rejects, context.loadId, now);
-            await afterMerge?.(session);
-          }
-        : afterMerge,
+      history === undefined
+        ? afterRejects
+        : async (session) => {
+            await afterRejects?.(session);
+            await history(session);
+          },
     );
     stats.inserted += result.inserted;
     stats.updated += result.updated;

@@ -114,6 +114,7 @@ export async function markMissing(context: LoadContext, table: string, keys: rea
       const marked = Number(counted?.['missing'] ?? 0);
       if (marked > 0) await session.execute(plan.markMissing, [context.loadedAt]);
       await session.execute(plan.reviveListed);
+      await context.history?.followDeletes(session, table); // history mode: close (or reopen) last versions
       for (const sql of plan.cleanup.inTransaction) await session.execute(sql);
       await context.store.saveBookmark(session, reconciledKey(table), context.loadedAt, context.loadId);
       return { result: marked, plan: plan.cleanup };
@@ -200,6 +201,7 @@ export async function markGoneChildren(
       `UPDATE ${target} SET ${deletedAtFromFirstParameter(dialect)} WHERE ${where(2)}`,
       [context.loadedAt, context.loadId, ...parentIds],
     );
+    await context.history?.followDeletes(session, table); // history mode: close their last versions
   }
   return gone;
 }

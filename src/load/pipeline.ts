@@ -21,6 +21,8 @@ import type { PipedriveClient } from '../pipedrive/client.js';
 import type { Reporter } from '../report/reporter.js';
 import { migrate } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
+import type { HistoryChoice } from '../history/selection.js';
+import { HistoryWriter } from '../history/writer.js';
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batch.js';
 import { loadChildren } from './child-loader.js';
 import { commitBatch, withSystemColumns, type LoadContext } from './context.js';
@@ -60,6 +62,8 @@ export interface PipelineOptions {
    */
   readonly inferDeletes?: boolean;
   readonly concurrency?: number;
+  /** History mode: the tables that keep every version read (src/history). */
+  readonly history?: readonly HistoryChoice[];
 }
 
 export class LoadPipeline {
@@ -101,11 +105,14 @@ export class LoadPipeline {
       const sync = new SchemaSync(warehouse, schema, this.store);
       await sync.load();
       const bookmarks = this.withoutDriftedBookmarks(stored, sync.driftedTables(models, persisted));
-      const context = this.contextFor({ sync, models, bookmarks, loadedAt });
+      const choices = this.options.history ?? [];
+      const history = choices.length === 0 ? undefined : new HistoryWriter({ warehouse, schema, store: this.store, reporter, loadId, loadedAt });
+      const context = this.contextFor({ sync, models, bookmarks, loadedAt, history });
       // Summary rows in reading order: field metadata first, then the streams.
       for (const entity of fields.keys()) context.statsFor(`${entity}_fields`, `${entity}_fields`);
       for (const stream of this.options.streams) if (!stream.describes) context.statsFor(stream.name, stream.table);
       this.attributeColumns(context, await sync.ensure(models), fields);
+      await history?.start(choices, models, sync, stored);
       await this.loadFieldTables(context, fields);
       await this.loadStreams(context);
       if (!this.stopRequested()) this.throwSourceFailures();
@@ -169,7 +176,7 @@ export class LoadPipeline {
     return this.options.shouldStop?.() === true;
   }
 
-  private contextFor(parts: Pick<LoadContext, 'sync' | 'models' | 'bookmarks' | 'loadedAt'>): LoadContext {
+  private contextFor(parts: Pick<LoadContext, 'sync' | 'models' | 'bookmarks' | 'loadedAt' | 'history'>): LoadContext {
     const { options } = this;
     return {
       ...parts,

@@ -43,7 +43,8 @@ const bigquery: HashRenderer = (dialect, alias, columns) => {
 const snowflake: HashRenderer = (dialect, alias, columns) => {
   const pairs = columns.map((spec) => {
     const value = column(dialect, alias, spec);
-    return `'${spec.name}', ${spec.type === 'timestamp' ? `DATE_PART(EPOCH_MICROSECOND, ${value})` : value}`;
+    // Names match ^[a-z_][a-z0-9_]*$ (naming.ts); the quote doubling keeps the literal a literal regardless.
+    return `'${spec.name.replaceAll("'", "''")}', ${spec.type === 'timestamp' ? `DATE_PART(EPOCH_MICROSECOND, ${value})` : value}`;
   });
   return `MD5(TO_JSON(OBJECT_CONSTRUCT_KEEP_NULL(${pairs.join(', ')})))`;
 };

@@ -53,15 +53,15 @@ export const COMMAND_HELP: Readonly<Record<string, CommandHelp>> = {
     examples: [
       ['$0 load --integration "Acme CRM"', 'Load into schema acme_crm; later runs read only what changed'],
       ['$0 load --integration "Acme CRM" --streams deals,persons --max-tokens 5000', 'Two streams, at most 5,000 API tokens'],
-      ['$0 load --sandbox --every 30m', 'Keep loading every 30 minutes until Ctrl-C (exit 0)'],
+      ['$0 load --integration "Acme CRM" --history deals,persons', 'Also keep every version of each deal and person in deals_history, persons_history'],
     ],
-    epilogue: READS_TOKEN,
+    epilogue: `${READS_TOKEN} --every 30m keeps loading every 30 minutes until Ctrl-C (exit 0).`,
   },
   plan: {
     examples: [
       ['$0 plan --integration "Acme CRM"', 'The DDL and the requests and tokens of the next load'],
       ['$0 plan --integration "Acme CRM" --full-refresh --max-tokens 20000', 'Would a full refresh fit under the cap?'],
-      ['$0 plan --sandbox', 'On the bundled sandbox'],
+      ['$0 plan --sandbox --history all', 'On the bundled sandbox, with the history tables a load --history all would create'],
     ],
     epilogue: `${READS_TOKEN} plan itself spends only the field metadata's tokens.`,
   },

@@ -5,6 +5,7 @@ import type { BudgetSettings } from '../pipedrive/settings.js';
 import { formatTable, type Reporter } from './output.js';
 import { describeBudget, openDestination, openSource, resolveTargetFor, withCommonOptions, type CommonArgs } from './context.js';
 import { resolveStartDate } from '../load/start-date.js';
+import { resolveHistory } from '../history/selection.js';
 import { checkNumericFlags, selectStreams } from './load-run.js';
 import { readAccount } from '../check/account.js';
 import { companyOf, deletePolicy, describeCompany } from '../load/preflight.js';
@@ -15,6 +16,7 @@ interface PlanArgs extends CommonArgs {
   readonly fullRefresh: boolean;
   readonly maxTokens?: number;
   readonly since?: string;
+  readonly history?: string;
 }
 
 export function planCommand(result: CommandResult): CommandModule<object, PlanArgs> {
@@ -39,6 +41,10 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
         .option('since', {
           type: 'string',
           describe: 'Estimate a load --since this date (also start_date in the profiles.yml output)',
+        })
+        .option('history', {
+          type: 'string',
+          describe: 'Show the <table>_history tables a load --history would create (deals,persons or all; also history: in profiles.yml)',
         }) as unknown as Argv<PlanArgs>,
     handler: (args) =>
       result.run(args, async (reporter) => {
@@ -46,6 +52,7 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
         const streams = selectStreams(args.streams);
         const target = resolveTargetFor(args);
         const since = resolveStartDate(args.since, target.target.settings['start_date']);
+        const history = resolveHistory(args.history, target.target.settings['history']);
         const source = await openSource(args, reporter, { target, maxTokens: args.maxTokens, enforceTokenCap: false });
         try {
           // As a load does: the token before the warehouse, so a wrong one creates nothing.
@@ -65,6 +72,7 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
               fullRefresh: args.fullRefresh,
               ...(since === undefined ? {} : { since }),
               company,
+              history,
             });
             if (preview.company === 'adopt') {
               reporter.info('plan_company', `-- The next load records Pipedrive ${describeCompany(company)} as the company of ${destination.schema}.`);

@@ -16,6 +16,8 @@ import { START_DATE_KEY } from './start-date.js';
 import { estimateRun, tokensToAdvance, type EstimateBasis, type LoadedRead, type RunEstimate } from './estimate.js';
 import { matchCompany } from './preflight.js';
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
+import { previewHistory } from '../history/preview.js';
+import type { HistoryChoice } from '../history/selection.js';
 
 export interface PlanPreview {
   /** DDL for the entity tables, in the order it would run. */
@@ -45,6 +47,8 @@ export async function previewPlan(options: {
   readonly since?: string;
   /** The token's company: another company's schema is refused before the metadata is read. */
   readonly company: CompanyRecord;
+  /** History mode: the tables whose `<table>_history` the load would create or evolve. */
+  readonly history?: readonly HistoryChoice[];
 }): Promise<PlanPreview> {
   const { pipedrive, warehouse, schema, streams } = options;
   const store = new StateStore(warehouse, schema);
@@ -57,7 +61,7 @@ export async function previewPlan(options: {
   const loaderTablesMissing = !actual.has(LOADER_TABLES.columns);
   const persisted = loaderTablesMissing ? [] : await store.readColumnMappings();
   const models = buildModels(streams, fields, persisted, options.now);
-  const statements = sync.preview(models, actual.size > 0);
+  const statements = [...sync.preview(models, actual.size > 0), ...previewHistory(warehouse.dialect, schema, options.history ?? [], models, actual)];
 
   // Loader tables come as a set from one migration; without them there is no state to read.
   const stateKnown = !loaderTablesMissing && actual.has(LOADER_TABLES.state) && actual.has(LOADER_TABLES.runs);

@@ -42,6 +42,8 @@ import {
 } from './descriptions.js';
 import { dbtDuration, type Freshness } from './freshness.js';
 import { isYamlMap, mergeSourcesDocument, type YamlMap, type YamlValue } from './merge.js';
+import { HISTORY_COLUMNS } from '../history/tables.js';
+import { HISTORY_COLUMN_DESCRIPTIONS, historyBaseOf, historyTableDescription } from '../history/dbt.js';
 
 export { freshnessFor, type Freshness } from './freshness.js';
 
@@ -142,25 +144,36 @@ function primaryKeyTests(column: string, primaryKey: readonly string[]): string[
 
 function tableEntry(table: string, specs: readonly ColumnSpec[], input: SourcesInput, testsKey: string): YamlMap {
   const names = specs.map((spec) => spec.name.toLowerCase());
-  const primaryKey = (input.primaryKeys.get(table) ?? []).map((name) => name.toLowerCase());
-  const entity = ENTITY_OF_TABLE.get(table);
-  const builtinEntity = METADATA_OF_TABLE.get(table) ?? entity;
+  // A history table (history mode) is described as its current table, plus the history columns.
+  const historyOf = historyBaseOf(table, new Set(names));
+  const base = historyOf ?? table;
+  const baseKey = (input.primaryKeys.get(base) ?? []).map((name) => name.toLowerCase());
+  const primaryKey = historyOf === undefined ? baseKey : [...baseKey, '_valid_from'];
+  const entity = ENTITY_OF_TABLE.get(base);
+  const builtinEntity = METADATA_OF_TABLE.get(base) ?? entity;
   const context: TableContext = {
-    table,
+    table: base,
     columnNames: new Set(names),
     mappingsByColumn: new Map(
-      input.mappings.filter((m) => m.table_name.toLowerCase() === table).map((m) => [m.column_name.toLowerCase(), m]),
+      input.mappings.filter((m) => m.table_name.toLowerCase() === base).map((m) => [m.column_name.toLowerCase(), m]),
     ),
     definitions: entity ? input.fields.get(entity) : undefined,
     builtinDefinitions: builtinEntity ? input.fields.get(builtinEntity) : undefined,
   };
-  const columns = orderColumns(table, names, primaryKey).map((name): YamlMap => {
-    const tests = primaryKeyTests(name, primaryKey);
-    let description = describeColumn(name, context);
-    if (tests.length > 0 && !description.includes('primary key')) description += ' Primary key.';
+  const historyNames = HISTORY_COLUMNS.map((column) => column.name);
+  const ordered =
+    historyOf === undefined
+      ? orderColumns(table, names, primaryKey)
+      : [...orderColumns(base, names.filter((name) => !historyNames.includes(name)), baseKey), ...historyNames.filter((name) => names.includes(name))];
+  const columns = ordered.map((name): YamlMap => {
+    // In a history table the key is (primary key, _valid_from): not unique column by column.
+    const tests = historyOf === undefined ? primaryKeyTests(name, primaryKey) : primaryKey.includes(name) ? ['not_null'] : [];
+    const historyDescription = historyOf === undefined ? undefined : HISTORY_COLUMN_DESCRIPTIONS[name];
+    let description = historyDescription ?? describeColumn(name, context);
+    if (tests.length > 0 && !description.includes('primary key')) description += historyOf === undefined ? ' Primary key.' : ' Part of the key, with _valid_from.';
     return { name, description, ...(tests.length > 0 ? { [testsKey]: tests } : {}) };
   });
-  const entry: YamlMap = { name: table, description: tableDescription(table) };
+  const entry: YamlMap = { name: table, description: historyOf === undefined ? tableDescription(table) : historyTableDescription(historyOf) };
   if (!names.includes(LOADED_AT_COLUMN)) {
     if (input.freshnessPlacement === 'config') entry['config'] = { freshness: null };
     else entry['freshness'] = null;

@@ -9,6 +9,8 @@
  *   POST /_sandbox/mutations        {"op": "update"|"insert"|"delete"|"archive"|"merge"|"stamp"|"renameField"|"addField"|"deleteOption", …}
  *                                   merge: {"entity": "persons"|"organizations", "loserId", "winnerId"}
  *                                   stamp: {"entity", "id", "update_time"} sets update_time alone (e.g. in the future)
+ *                                   any op: "advance": seconds moves the clock first, so several
+ *                                   mutations of one record (between or during runs) get distinct update_times
  *   GET  /_sandbox/fields/{entity}  (deal, person, organization, product, activity, lead, note)
  *   GET  /_sandbox/records/{entity}?start=&limit=   (any SandboxEntity, internal ids start+1…)
  */
@@ -66,6 +68,8 @@ function objectOf(value: unknown, name: string): Record<string, unknown> {
 }
 
 function mutate(dataset: Dataset, body: Record<string, unknown>): unknown {
+  // Each version of a record needs its own second (Pipedrive times have one-second resolution).
+  if (body.advance !== undefined) dataset.advance(numberOf(body.advance, 'advance'));
   switch (body.op) {
     case 'update':
       dataset.update(entityOf(body.entity), numberOf(body.id, 'id'), objectOf(body.patch, 'patch'));

@@ -172,3 +172,27 @@ export function distinctVersions(table: HistoryTable, rows: readonly Row[]): Row
   }
   return [...byVersion.values()];
 }
+
+/**
+ * A table whose history was started by an earlier run but that this run loads without history:
+ * the versions it reads are not added, and turning history on again will not bring them back.
+ * Said once per table, so the gap is never silent.
+ */
+export function warnHistoryOff(
+  reporter: Reporter,
+  bookmarks: ReadonlyMap<string, string>,
+  loaded: ReadonlySet<string>,
+  choices: readonly HistoryChoice[],
+): void {
+  const chosen = new Set(choices.map((choice) => choice.table));
+  for (const table of loaded) {
+    const since = bookmarks.get(historyStartedKey(table));
+    if (since === undefined || chosen.has(table)) continue;
+    reporter.warn(
+      'history_off',
+      `${table}: history mode has been on since ${since}, but this run keeps no history (no --history ${table}): ` +
+        `changes it reads are not added to ${historyTable('', table, { primaryKey: [], validFrom: '', columns: [] }).history.name}, and will not be later.`,
+      { table },
+    );
+  }
+}

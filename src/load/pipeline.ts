@@ -22,7 +22,7 @@ import type { Reporter } from '../report/reporter.js';
 import { migrate } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
 import type { HistoryChoice } from '../history/selection.js';
-import { HistoryWriter } from '../history/writer.js';
+import { HistoryWriter, warnHistoryOff } from '../history/writer.js';
 import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batch.js';
 import { loadChildren } from './child-loader.js';
 import { commitBatch, withSystemColumns, type LoadContext } from './context.js';
@@ -113,6 +113,7 @@ export class LoadPipeline {
       for (const stream of this.options.streams) if (!stream.describes) context.statsFor(stream.name, stream.table);
       this.attributeColumns(context, await sync.ensure(models), fields);
       await history?.start(choices, models, sync, stored);
+      warnHistoryOff(reporter, stored, new Set(this.options.streams.map((stream) => stream.table)), choices);
       await this.loadFieldTables(context, fields);
       await this.loadStreams(context);
       if (!this.stopRequested()) this.throwSourceFailures();

@@ -42,7 +42,7 @@ describe('history mode on the command line', () => {
     expect(sandbox.stats.snapshot().requests).toBe(0);
   });
 
-  it('plan shows the history tables, and the profile key turns history on', async () => {
+  it('plan shows the history tables; the profile key turns history on, and a run without it says so', async () => {
     const plan = await cli(['plan', '--schema', 'h_cli', '--streams', 'persons', '--history', 'persons']);
     expect(plan.code).toBe(0);
     expect(plan.stdout).toMatch(/CREATE TABLE IF NOT EXISTS "pipedrive_loader"\."h_cli"\."persons_history" \(/);
@@ -61,6 +61,11 @@ describe('history mode on the command line', () => {
       expect(loaded.stderr).toBe('');
       expect(loaded.code).toBe(0);
       expect(loaded.stdout).toContain('persons: history mode on; persons_history keeps every version read from now on.');
+      // Loaded again without history: the gap is said, not silent.
+      profile(undefined);
+      const off = await cli(['load', '--schema', 'h_profile', '--streams', 'persons'], withProfile);
+      expect(off.code).toBe(0);
+      expect(`${off.stdout}${off.stderr}`).toMatch(/persons: history mode has been on since \S+, but this run keeps no history/);
     } finally {
       rmSync(withProfile, { recursive: true, force: true });
     }

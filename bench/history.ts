@@ -1,5 +1,6 @@
 /**
- * `history-100k` (registered in bench/run.ts): what history mode costs. 100,000 deals with 40
+ * `history-100k` (registered in bench/run.ts): what history mode costs. 100,000 deals (or
+ * BENCH_HISTORY_DEALS, for a quick figure on a busy machine) with 40
  * custom fields loaded into DuckDB with and without `--history deals`, twice each, alternating
  * (the machine is shared: alternating spreads its noise over both), each into a fresh file; then
  * an incremental run with 1% of the deals changed, with history. Prints rows/s, the loader's CPU

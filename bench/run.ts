@@ -235,7 +235,7 @@ const scenarios: Record<string, (dir: string) => Promise<void>> = {
   'duckdb-100k': (dir) => duckdbScenario(dir, 100_000, true),
   'duckdb-1m': (dir) => duckdbScenario(dir, 1_000_000, false),
   'cloud-cost': (dir) => cloudCostScenario(dir, Number(process.env.BENCH_CLOUD_DEALS ?? 100_000)),
-  'history-100k': async (dir) => (await import('./history.js')).historyScenario(dir, 100_000),
+  'history-100k': async (dir) => (await import('./history.js')).historyScenario(dir, Number(process.env.BENCH_HISTORY_DEALS ?? 100_000)),
 };
 const selected = (process.env.BENCH_SCENARIOS ?? Object.keys(scenarios).join(',')).split(',');
 console.log(`# pipedrive-loader bench (${new Date().toISOString()}, node ${process.version})`);

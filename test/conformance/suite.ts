@@ -8,6 +8,7 @@
 import { describe } from 'vitest';
 import { backfillCases } from './backfill-cases.js';
 import { useConformanceContext, type ConformanceSubject } from './context.js';
+import { historyCases } from './history-cases.js';
 import { mergeCases } from './merge-cases.js';
 import { stateCases } from './state-cases.js';
 import { valueCases } from './value-cases.js';
@@ -21,5 +22,6 @@ export function conformanceSuite(subject: ConformanceSubject): void {
     backfillCases(ctx);
     valueCases(ctx);
     stateCases(ctx);
+    historyCases(ctx);
   });
 }

@@ -33,5 +33,5 @@ describe('history mode into DuckDB', () => {
       iso: (column) => `strftime(timezone('UTC', ${column}), '%Y-%m-%dT%H:%M:%SZ')`,
     };
     await runHistoryScenario(target, sandbox, 'history_e2e');
-  }, 300_000);
+  }, 400_000);
 });

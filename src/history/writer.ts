@@ -40,6 +40,8 @@ export class HistoryWriter {
   private readonly tables = new Map<string, HistoryTable>();
   /** Columns each history table has, as far as this run knows. */
   private readonly present = new Map<string, Map<string, ColumnSpec>>();
+  /** Clean-up statements of staging tables made before a transaction, run once it has ended. */
+  private readonly afterTransaction: string[] = [];
 
   constructor(private readonly options: HistoryWriterOptions) {}
 
@@ -140,6 +142,8 @@ export class HistoryWriter {
     const stageFirst = !warehouse.dialect.capabilities.ddlInTransaction;
     // Where creating a table would commit the transaction, the staging table is written first.
     const early = stageFirst ? await warehouse.writeStaging(table.history, columns, versions) : undefined;
+    // Dropped after the transaction, committed or not (cleanUp): the dialect says where a drop may run.
+    if (early !== undefined) this.afterTransaction.push(...warehouse.dialect.dropStaging(early).afterTransaction);
     return async (session) => {
       const staging = early ?? (await session.writeStaging(table.history, columns, versions));
       await this.applyStaged(session, table, staging);
@@ -151,7 +155,17 @@ export class HistoryWriter {
     await session.execute(replaceChangedSql(dialect, table, staging));
     await session.execute(insertVersionsSql(dialect, table, staging));
     await session.execute(recomputeSql(dialect, table, staging));
-    await session.execute(`DROP TABLE ${dialect.qualify(staging)}`);
+    for (const sql of dialect.dropStaging(staging).inTransaction) await session.execute(sql);
+  }
+
+  /**
+   * Drops the staging tables that could not be dropped inside the batch's transaction (where DDL
+   * may not share it); called once the transaction has ended, whether it committed or failed.
+   * Best effort, as for the merge's own staging: a leftover staging table holds no state.
+   */
+  async cleanUp(): Promise<void> {
+    const statements = this.afterTransaction.splice(0);
+    for (const sql of statements) await this.options.warehouse.execute(sql).catch(() => undefined);
   }
 
   /** After rows of `tableName` were marked deleted, or live again, in `session`'s transaction. */

@@ -129,22 +129,27 @@ export function commitBatch(
           await afterMerge?.(session);
         }
       : afterMerge;
-    const result = await upsertBatch(
-      context.warehouse,
-      {
-        target: { schema: context.schema, name: table },
-        columns: write.columns,
-        rows: projected,
-        primaryKey: write.primaryKey,
-        newestBy: stream?.replicationKey,
-      },
-      history === undefined
-        ? afterRejects
-        : async (session) => {
-            await afterRejects?.(session);
-            await history(session);
-          },
-    );
+    let result: Awaited<ReturnType<typeof upsertBatch>>;
+    try {
+      result = await upsertBatch(
+        context.warehouse,
+        {
+          target: { schema: context.schema, name: table },
+          columns: write.columns,
+          rows: projected,
+          primaryKey: write.primaryKey,
+          newestBy: stream?.replicationKey,
+        },
+        history === undefined
+          ? afterRejects
+          : async (session) => {
+              await afterRejects?.(session);
+              await history(session);
+            },
+      );
+    } finally {
+      await context.history?.cleanUp();
+    }
     stats.inserted += result.inserted;
     stats.updated += result.updated;
     stats.unchanged += result.unchanged;

@@ -5,7 +5,7 @@
  * Snowflake suites, whose fakes record what the real SDKs send.
  */
 import type { WarehouseClient } from '../../adapters/types.js';
-import { Reporter } from '../../src/cli/output.js';
+import { Reporter } from '../../src/report/reporter.js';
 import { HistoryWriter } from '../../src/history/writer.js';
 import type { SchemaSync, TableModels } from '../../src/load/schema-sync.js';
 import { upsertBatch } from '../../src/load/upsert.js';
@@ -32,12 +32,16 @@ export async function historyBatch(client: WarehouseClient, rows: readonly Row[]
   await writer.start([{ table: 'deals', validFrom: 'update_time' }], models, sync, new Map());
   const step = await writer.forBatch('deals', HISTORY_COLUMNS_IN_BATCH, rows);
   if (step === undefined) throw new Error('deals keep a history: forBatch must return a step');
-  await upsertBatch(
-    client,
-    { target: { schema: 'pipedrive', name: 'deals' }, columns: HISTORY_COLUMNS_IN_BATCH, rows, primaryKey: ['id'], newestBy: 'update_time' },
-    async (session) => {
-      await store.saveBookmark(session, 'deals', '2024-01-01T00:00:00Z', 'load-1', new Date('2024-01-02T00:00:00Z'));
-      await step(session);
-    },
-  );
+  try {
+    await upsertBatch(
+      client,
+      { target: { schema: 'pipedrive', name: 'deals' }, columns: HISTORY_COLUMNS_IN_BATCH, rows, primaryKey: ['id'], newestBy: 'update_time' },
+      async (session) => {
+        await store.saveBookmark(session, 'deals', '2024-01-01T00:00:00Z', 'load-1', new Date('2024-01-02T00:00:00Z'));
+        await step(session);
+      },
+    );
+  } finally {
+    await writer.cleanUp();
+  }
 }

@@ -10,7 +10,7 @@
  * - `followDeletes`, in the transactions that mark rows deleted outside a batch (deletes.ts).
  */
 import type { WarehouseClient, WarehouseSession } from '../../adapters/types.js';
-import type { Reporter } from '../cli/output.js';
+import type { Reporter } from '../report/reporter.js';
 import type { SchemaSync, TableModels } from '../load/schema-sync.js';
 import { diff, renderPlan } from '../plan/index.js';
 import type { ColumnSpec, Row, TableRef } from '../schema/types.js';

@@ -174,3 +174,55 @@ export interface Adapter {
   readonly dialect: Dialect;
   createClient(target: TargetConfig): WarehouseClient;
 }
+
+// ── Batch sizing and file staging ────────────────────────────────────────────────────────────
+// What a batch costs differs per warehouse: a PostgreSQL or DuckDB merge of 2,000 rows takes
+// milliseconds, while on BigQuery and Snowflake each staged batch is a load job (or a stage
+// upload) and a MERGE with a fixed price and a scan of the target. So the adapter says how large
+// a batch is, and where merges are dear it stages many memory-sized batches through a local file
+// and merges them once. Declared apart (TypeScript merges this WarehouseClient declaration into
+// the one above) so that these members read as one piece.
+
+/** Rows held in memory at once: bounded by count and by estimated heap (src/load/batch.ts). */
+export interface BatchLimits {
+  readonly maxRows: number;
+  readonly maxBytes: number;
+}
+
+/** One commit unit: rows staged through a file, loaded once, merged once, bookmarked once. */
+export interface CommitUnitLimits {
+  readonly maxRows: number;
+  /** Encoded bytes in the staging file (what one load job uploads). */
+  readonly maxStagedBytes: number;
+}
+
+export interface BatchSizing {
+  /** Rows shaped and held in memory at once; without `unit` also the rows of one merge. */
+  readonly memory: BatchLimits;
+  /** Present where a merge has a fixed price: memory batches are appended to a StagingFile. */
+  readonly unit?: CommitUnitLimits;
+}
+
+/**
+ * The rows of one commit unit, encoded as they arrive into a local file (so memory stays flat
+ * whatever the unit's size), then loaded into a new staging table for `Dialect.merge`.
+ */
+export interface StagingFile {
+  /** Rows appended so far. */
+  readonly rows: number;
+  /** Encoded bytes appended so far. */
+  readonly bytes: number;
+  /** Encodes `rows` (shaped like the columns the file was opened with) and appends them; a later row wins a tie with an earlier one. */
+  append(rows: readonly Row[]): Promise<void>;
+  /** One load of the whole file into a new staging table, outside any transaction; returns its name. */
+  load(): Promise<TableRef>;
+  /** Deletes the local file; safe to call more than once, and after a failure. */
+  discard(): Promise<void>;
+}
+
+export interface WarehouseClient {
+  /** How this warehouse batches rows; absent: 2,000 rows / 12 MB per batch, one merge each. */
+  readonly batchSizing?: BatchSizing;
+  /** Opens a staging file for `target` (with `batchSizing.unit`; absent: rows are staged per batch). */
+  openStagingFile?(target: TableRef, columns: readonly ColumnSpec[]): Promise<StagingFile>;
+}

@@ -11,7 +11,6 @@ import { readAccount } from '../check/account.js';
 import { BudgetExhaustedError, ConfigurationError } from '../errors.js';
 import { STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
 import { TokenCapError } from '../pipedrive/http-errors.js';
-import { DEFAULT_BATCH_LIMITS } from '../load/batch.js';
 import { withCrashPoints } from '../load/crash-points.js';
 import { resolveStartDate } from '../load/start-date.js';
 import { resolveHistory } from '../history/selection.js';
@@ -39,7 +38,8 @@ export interface LoadArgs extends CommonArgs {
   readonly fullRefresh: boolean;
   readonly maxTokens?: number;
   readonly since?: string;
-  readonly batchRows: number;
+  /** Absent: the warehouse's own batch sizing. */
+  readonly batchRows: number | undefined;
   readonly lockWait: number;
   /** Undefined unless given: the token's user decides the default (src/load/preflight.ts). */
   readonly reconcileDeletes?: ReconcileMode;
@@ -107,8 +107,9 @@ export function withLoadOptions<T>(yargs: Argv<T>): Argv<T & LoadArgs> {
     })
     .option('batch-rows', {
       type: 'number',
-      default: DEFAULT_BATCH_LIMITS.maxRows,
-      describe: 'Rows per committed batch (also bounded by size)',
+      describe:
+        'Rows per committed batch, each merged and bookmarked at once (also bounded by size). Default: the ' +
+        "warehouse's: 2,000 on DuckDB and PostgreSQL; 50,000 on BigQuery and Snowflake, staged through a local file",
     }) as unknown as Argv<T & LoadArgs>;
 }
 
@@ -186,7 +187,7 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
         since,
         loadId,
         reporter,
-        batch: { ...DEFAULT_BATCH_LIMITS, maxRows: args.batchRows },
+        batchRows: args.batchRows,
         shouldStop: options.shouldStop,
         reconcileDeletes: policy.reconcileDeletes,
         inferDeletes: policy.inferDeletes,

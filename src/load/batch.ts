@@ -2,12 +2,10 @@
  * Rows are committed in batches bounded by count AND approximate size, so memory stays flat
  * whatever the volume and whatever the width of a company's custom fields.
  */
+import type { BatchLimits, CommitUnitLimits, WarehouseClient } from '../../adapters/types.js';
 import type { CellValue, Row } from '../schema/types.js';
 
-export interface BatchLimits {
-  readonly maxRows: number;
-  readonly maxBytes: number;
-}
+export type { BatchLimits, CommitUnitLimits };
 
 /**
  * 12 MB of estimated heap (estimateRowBytes counts what V8 really holds) is ~1,500 wide deal rows
@@ -17,6 +15,32 @@ export interface BatchLimits {
  * DuckDB, whose merge has a price per batch: ~1,000-row batches made the same load 12% slower.
  */
 export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxRows: 2_000, maxBytes: 12 * 1024 * 1024 };
+
+/**
+ * How a load run batches rows on one warehouse: the adapter's `batchSizing` (adapters/types.ts),
+ * or DEFAULT_BATCH_LIMITS with one merge per batch where the adapter names none (DuckDB,
+ * PostgreSQL), possibly overridden by `--batch-rows`.
+ */
+export interface RunBatching {
+  /** Rows shaped and held in memory at once (without `unit`: also the rows of one merge). */
+  readonly batch: BatchLimits;
+  /** Rows staged through a file and merged once, where the warehouse stages that way. */
+  readonly unit?: CommitUnitLimits;
+}
+
+/**
+ * The batching of a run on `warehouse`. `rowsPerCommit` (`--batch-rows`) is the rows one commit
+ * holds at most: the commit unit's where the warehouse stages units, else the batch's (today's
+ * meaning on every warehouse: rows per merge and per bookmark).
+ */
+export function runBatching(warehouse: Pick<WarehouseClient, 'batchSizing' | 'openStagingFile'>, rowsPerCommit?: number): RunBatching {
+  const sizing = warehouse.batchSizing;
+  const batch = sizing?.memory ?? DEFAULT_BATCH_LIMITS;
+  const unit = warehouse.openStagingFile === undefined ? undefined : sizing?.unit;
+  if (unit === undefined) return { batch: rowsPerCommit === undefined ? batch : { ...batch, maxRows: rowsPerCommit } };
+  if (rowsPerCommit === undefined) return { batch, unit };
+  return { batch: { ...batch, maxRows: Math.min(batch.maxRows, rowsPerCommit) }, unit: { ...unit, maxRows: rowsPerCommit } };
+}
 
 /**
  * Rows at the start of a batch whose size is measured one by one; after them one row in

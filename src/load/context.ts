@@ -3,7 +3,7 @@
  * the per-stream figures. Built once by LoadPipeline and handed to the stream, child and delete
  * loaders, so none of them needs the others.
  */
-import type { WarehouseClient, WarehouseSession } from '../../adapters/types.js';
+import type { StagingFile, WarehouseClient, WarehouseSession } from '../../adapters/types.js';
 import type { Reporter } from '../report/reporter.js';
 import type { HistoryWriter } from '../history/writer.js';
 import type { StreamDefinition } from '../pipedrive/catalog.js';
@@ -13,11 +13,11 @@ import type { TableModel } from '../schema/shape.js';
 import type { Row } from '../schema/types.js';
 import type { RejectInput } from '../state/rejects.js';
 import type { StateStore } from '../state/store.js';
-import type { BatchLimits } from './batch.js';
-import type { SchemaSync, TableModels } from './schema-sync.js';
+import type { BatchLimits, CommitUnitLimits } from './batch.js';
+import type { SchemaSync, TableModels, WritePlan } from './schema-sync.js';
 import type { SerialQueue } from './serial.js';
 import type { StreamStats } from './summary.js';
-import { upsertBatch } from './upsert.js';
+import { mergeStaged, upsertBatch } from './upsert.js';
 
 export interface LoadContext {
   readonly pipedrive: PipedriveClient;
@@ -30,7 +30,10 @@ export interface LoadContext {
   readonly loadId: string;
   /** This run's start, stamped on every row as `_loaded_at`. */
   readonly loadedAt: string;
+  /** Rows held in memory at once; without `unit`, also the rows of one commit. */
   readonly batch: BatchLimits;
+  /** Where the warehouse stages through a file: the rows of one commit (StreamWriter). */
+  readonly unit?: CommitUnitLimits;
   /** The run's start date (load --since): a key scan restores no record updated before it. */
   readonly since?: string;
   /** True once the user asked to stop, or another stream failed: stop at a batch boundary. */
@@ -153,16 +156,150 @@ export function commitBatch(
     stats.inserted += result.inserted;
     stats.updated += result.updated;
     stats.unchanged += result.unchanged;
-    if (sorted.rejects.length > 0) {
-      const parts = [
-        sorted.nulled > 0 ? `${sorted.nulled} value(s) that fit no column of their type stored as NULL` : '',
-        sorted.skipped > 0 ? `${sorted.skipped} record(s) without a valid id skipped` : '',
-      ];
-      context.reporter.warn(
-        'values_rejected',
-        `${stream?.name ?? table}: ${parts.filter(Boolean).join(', ')}; recorded in _loader_rejects (\`state show\` lists them).`,
-        { stream: stream?.name ?? table, rejects: sorted.rejects.length },
-      );
-    }
+    reportRejects(context, stream?.name ?? table, sorted);
   });
+}
+
+function reportRejects(context: LoadContext, name: string, sorted: Pick<SortedBatch, 'rejects' | 'nulled' | 'skipped'>): void {
+  if (sorted.rejects.length === 0) return;
+  const parts = [
+    sorted.nulled > 0 ? `${sorted.nulled} value(s) that fit no column of their type stored as NULL` : '',
+    sorted.skipped > 0 ? `${sorted.skipped} record(s) without a valid id skipped` : '',
+  ];
+  context.reporter.warn(
+    'values_rejected',
+    `${name}: ${parts.filter(Boolean).join(', ')}; recorded in _loader_rejects (\`state show\` lists them).`,
+    { stream: name, rejects: sorted.rejects.length },
+  );
+}
+
+/** Where a stream's batches go, in reading order, one call at a time (BackgroundCommits). */
+export interface StreamWriter {
+  /**
+   * One memory batch, and the bookmark its commit saves (undefined: none). `end`: the stream
+   * stops here, so whatever this writer holds commits now.
+   */
+  write(rows: Row[], bookmark: string | undefined, end: boolean): Promise<void>;
+  /** Whether a commit may hold several batches, so the stream's end must be written even without rows. */
+  readonly spansBatches: boolean;
+  /** After a failure: drops what was staged and not committed (the rerun reads it again). */
+  abandon(): Promise<void>;
+}
+
+/**
+ * A writer for `stream`: one commit per batch, or, where the warehouse stages commit units
+ * through a file (`context.unit`), one load and one merge per unit.
+ */
+export function streamWriter(context: LoadContext, stats: StreamStats, model: TableModel, stream: StreamDefinition): StreamWriter {
+  const { unit } = context;
+  const open = context.warehouse.openStagingFile?.bind(context.warehouse);
+  if (unit !== undefined && open !== undefined) return new CommitUnits(context, stats, model, stream, unit, open);
+  return {
+    spansBatches: false,
+    write: (rows, bookmark) =>
+      commitBatch(context, stats, model, rows, stream, async (session) => {
+        if (bookmark !== undefined) await context.store.saveBookmark(session, stream.name, bookmark, context.loadId);
+      }),
+    abandon: async () => undefined,
+  };
+}
+
+/**
+ * Memory batches appended to a staging file until the unit is full (rows or staged bytes) or the
+ * stream ends; then one load, and one transaction holding the merge, the unit's rejects and the
+ * newest bookmark its batches brought. Nothing is committed before that transaction, so a crash
+ * in between loses only what the rerun reads again. A batch that brings new columns closes the
+ * open unit first: one unit, one column list.
+ */
+class CommitUnits implements StreamWriter {
+  private file: StagingFile | undefined;
+  /** The write plan the open file was shaped with. */
+  private plan: WritePlan | undefined;
+  private bookmark: string | undefined;
+  private rejects: RejectInput[] = [];
+  private recordIds: string[] = [];
+  private nulled = 0;
+  private skipped = 0;
+
+  constructor(
+    private readonly context: LoadContext,
+    private readonly stats: StreamStats,
+    private readonly model: TableModel,
+    private readonly stream: StreamDefinition,
+    private readonly limits: CommitUnitLimits,
+    private readonly open: (target: { schema: string; name: string }, columns: WritePlan['columns']) => Promise<StagingFile>,
+  ) {}
+
+  readonly spansBatches = true;
+
+  /** The whole batch goes through the write queue: its DDL, and a commit it may trigger, run alone. */
+  write(rows: Row[], bookmark: string | undefined, end: boolean): Promise<void> {
+    return this.context.writes.run(async () => {
+      const { context, model } = this;
+      this.stats.columnsAdded += await context.sync.ensureColumnsFor(model);
+      const plan = context.sync.writePlan(model);
+      if (this.file !== undefined && plan !== this.plan) await this.commit();
+      const sorted = await sortRejects(context, model, rows);
+      this.rejects.push(...sorted.rejects);
+      for (const id of sorted.recordIds) this.recordIds.push(id);
+      this.nulled += sorted.nulled;
+      this.skipped += sorted.skipped;
+      if (sorted.loadable.length > 0) {
+        if (this.file === undefined) {
+          this.file = await this.open({ schema: context.schema, name: model.spec.name }, plan.columns);
+          this.plan = plan;
+        }
+        await this.file.append(sorted.loadable.map(plan.project));
+      }
+      if (bookmark !== undefined) this.bookmark = bookmark;
+      const full = this.file !== undefined && (this.file.rows >= this.limits.maxRows || this.file.bytes >= this.limits.maxStagedBytes);
+      if (end || full) await this.commit();
+    });
+  }
+
+  async abandon(): Promise<void> {
+    const file = this.file;
+    this.file = undefined;
+    await file?.discard();
+  }
+
+  /** Loads the open unit and commits it with its state; runs inside the write queue. */
+  private async commit(): Promise<void> {
+    const { context, stats, stream } = this;
+    const { file, plan, bookmark, rejects, recordIds } = this;
+    const counts = { rejects, nulled: this.nulled, skipped: this.skipped };
+    this.file = undefined;
+    this.plan = undefined;
+    this.bookmark = undefined;
+    this.rejects = [];
+    this.recordIds = [];
+    this.nulled = 0;
+    this.skipped = 0;
+    const table = this.model.spec.name;
+    const writesRejects = rejects.length > 0 || recordIds.length > 0;
+    const saveState = async (session: WarehouseSession): Promise<void> => {
+      if (writesRejects) await context.store.replaceRejects(session, table, recordIds, rejects, context.loadId, new Date().toISOString());
+      if (bookmark !== undefined) await context.store.saveBookmark(session, stream.name, bookmark, context.loadId);
+    };
+    try {
+      if (file === undefined || plan === undefined) {
+        // Every row of the unit was rejected, or none came: its state still commits.
+        if (writesRejects || bookmark !== undefined) await context.warehouse.transaction(saveState);
+      } else {
+        const staging = await file.load();
+        const result = await mergeStaged(
+          context.warehouse,
+          { target: { schema: context.schema, name: table }, columns: plan.columns, primaryKey: plan.primaryKey, newestBy: stream.replicationKey },
+          staging,
+          saveState,
+        );
+        stats.inserted += result.inserted;
+        stats.updated += result.updated;
+        stats.unchanged += result.unchanged;
+      }
+    } finally {
+      await file?.discard();
+    }
+    reportRejects(context, stream.name, counts);
+  }
 }

@@ -23,7 +23,7 @@ import { migrate } from '../../migrations/index.js';
 import { StateStore } from '../state/store.js';
 import type { HistoryChoice } from '../history/selection.js';
 import { HistoryWriter, warnHistoryOff } from '../history/writer.js';
-import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './batch.js';
+import { runBatching } from './batch.js';
 import { loadChildren } from './child-loader.js';
 import { commitBatch, withSystemColumns, type LoadContext } from './context.js';
 import { markMissing, reconciledKey, reconcileDue, scanAndMark, type ReconcileMode } from './deletes.js';
@@ -50,7 +50,8 @@ export interface PipelineOptions {
   readonly since?: string;
   readonly loadId: string;
   readonly reporter: Reporter;
-  readonly batch?: BatchLimits;
+  /** Rows per committed batch (--batch-rows); absent: the warehouse's own sizing (batch.ts). */
+  readonly batchRows?: number;
   /** Polled between batches: true after SIGINT/SIGTERM, so the run stops at a batch boundary. */
   readonly shouldStop?: () => boolean;
   readonly now?: () => Date;
@@ -187,7 +188,7 @@ export class LoadPipeline {
       store: this.store,
       reporter: options.reporter,
       loadId: options.loadId,
-      batch: options.batch ?? DEFAULT_BATCH_LIMITS,
+      ...runBatching(options.warehouse, options.batchRows),
       since: this.since,
       shouldStop: () => this.failed || this.stopRequested(),
       writes: new SerialQueue(),

@@ -1,5 +1,7 @@
 /**
- * Loads one stream: pages → shaped rows → batches → commits, each batch with its bookmark.
+ * Loads one stream: pages → shaped rows → batches → commits, each commit with its bookmark. A
+ * commit is one batch, or, where the warehouse stages through a file (BigQuery, Snowflake), a
+ * commit unit of many batches (context.ts StreamWriter); "batch" below means either.
  *
  * - incremental: each batch commits the newest update_time it holds, so a crash resumes after it.
  * - newest_first: pages arrive newest first, so no batch alone proves everything newer was read;
@@ -14,7 +16,7 @@ import type { StreamDefinition } from '../pipedrive/catalog.js';
 import { capAtClock, isAfterClock, isoSecondsOf } from '../state/bookmarks.js';
 import { RowBatch } from './batch.js';
 import { BackgroundCommits } from './background-commits.js';
-import { commitBatch, modelOf, withSystemColumns, type LoadContext } from './context.js';
+import { modelOf, streamWriter, withSystemColumns, type LoadContext } from './context.js';
 import { readStream } from './stream-reader.js';
 import { streamCounts, type StreamStats } from './summary.js';
 
@@ -118,16 +120,15 @@ export async function loadStream(
   let newest: string | undefined;
   const future = new FutureRecords();
   const commits = new BackgroundCommits();
-  const flush = (last: boolean): void => {
-    if (batch.size === 0 && !(last && newest !== undefined && stream.replication === 'newest_first')) return;
+  const writer = streamWriter(context, stats, model, stream);
+  // `end`: the stream stops here, so a commit unit still open commits with this batch.
+  const flush = (last: boolean, end: boolean): void => {
+    const newestFirstEnd = last && newest !== undefined && stream.replication === 'newest_first';
+    if (batch.size === 0 && !newestFirstEnd && !(end && writer.spansBatches)) return;
     const rows = batch.take();
     const newestOrCapped = newest === undefined ? undefined : capAtClock(newest, sourceClock(context));
     const saveBookmark = savesBookmarkPerBatch || (last && stream.replication === 'newest_first') ? newestOrCapped : undefined;
-    commits.start(() =>
-      commitBatch(context, stats, model, rows, stream, async (session) => {
-        if (saveBookmark !== undefined) await context.store.saveBookmark(session, stream.name, saveBookmark, context.loadId);
-      }),
-    );
+    commits.start(() => writer.write(rows, saveBookmark, end));
   };
   reporter.info('stream_started', `${stream.name}: reading${bookmark && stream.replication !== 'full' ? ` changes since ${bookmark}` : ' everything'}`, {
     stream: stream.name,
@@ -158,13 +159,13 @@ export async function loadStream(
       );
       if (batch.isFull()) {
         await commits.settle(); // the previous batch is committed: at most one in flight
-        flush(false);
+        flush(false, false);
       }
     }
     // The reader ends early only on a stop request, which stays true: a read that ended with one
     // pending is incomplete (no deletes judged from it, no newest-first bookmark).
     const stopped = context.shouldStop();
-    flush(!stopped);
+    flush(!stopped, true);
     await commits.settle();
     stats.status = stopped ? 'stopped' : 'loaded';
     return { complete: collect && !stopped, keys: collect && !stopped ? keys : [] };
@@ -186,9 +187,10 @@ export async function loadStream(
     // its bookmark, so the rerun starts after it). Best effort: the source failure is what gets
     // reported. After a warehouse failure nothing more is written.
     if (isLoaderError(error) && !error.name.startsWith('Warehouse')) {
-      flush(false);
+      flush(false, true);
       await commits.settle().catch(() => undefined);
     }
+    await writer.abandon().catch(() => undefined); // a unit that could not commit: read again by the rerun
     stats.status = 'failed';
     throw error;
   } finally {

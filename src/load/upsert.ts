@@ -200,3 +200,23 @@ export async function upsertBatch(
     return { result, plan };
   });
 }
+
+/**
+ * A commit unit staged beforehand (StagingFile.load, outside any transaction): counted, merged,
+ * and the caller's state saved, in one transaction, as upsertBatch does after staging.
+ */
+export async function mergeStaged(
+  client: WarehouseClient,
+  input: Omit<UpsertBatchInput, 'rows'>,
+  staging: TableRef,
+  afterMerge?: (session: WarehouseSession) => Promise<void>,
+): Promise<UpsertResult> {
+  const { dialect } = client;
+  const spec: MergeSpec = { target: input.target, staging, primaryKey: input.primaryKey, columns: input.columns.map((column) => column.name), newestBy: input.newestBy };
+  return client.transaction(async (session) => {
+    const { matched, ...result } = await countChanges(session, dialect, { ...input, rows: [] }, spec);
+    for (const sql of dialect.merge({ ...spec, allKeysNew: matched === 0 })) await session.execute(sql);
+    if (afterMerge) await afterMerge(session);
+    return result;
+  });
+}

@@ -22,13 +22,14 @@ import { BigQuery } from '@google-cloud/bigquery';
 import type { AuthClient } from 'google-auth-library';
 import { WarehouseTerminalError, WarehouseTransientError } from '../../src/errors.js';
 import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
-import type { ResultRow, SqlParam, WarehouseClient, WarehouseSession } from '../types.js';
+import type { BatchSizing, ResultRow, SqlParam, StagingFile, WarehouseClient, WarehouseSession } from '../types.js';
 import { createAuthClient, credentialSecrets } from './auth.js';
 import { createBigQueryDialect, nativeType, type BigQueryDialect, STAGING_PREFIX, STAGING_ROW_COLUMN } from './dialect.js';
 import { BigQueryError, translateBigQueryError } from './errors.js';
 import type { BigQueryConnection } from './index.js';
 import { loadNdjson, queryJobRequest, queryResults, startQuery, type JobSettings, type LoadField, type QueryOptions, type QueryResult } from './jobs.js';
 import { CellTypeError, ndjsonLines } from './values.js';
+import { BIGQUERY_BATCH_SIZING, openNdjsonStagingFile } from './staging-file.js';
 
 /** A staging table left by a crash disappears after this long. */
 const STAGING_EXPIRY_MS = 24 * 60 * 60 * 1000;
@@ -155,6 +156,21 @@ export class BigQueryClient implements WarehouseClient {
       throw this.#translate(error, `loading ${what} (load job)`);
     }
     return staging;
+  }
+
+  /** Commit units: memory batches appended to a local NDJSON file, one load job each (staging-file.ts). */
+  readonly batchSizing: BatchSizing = BIGQUERY_BATCH_SIZING;
+
+  openStagingFile(target: TableRef, columns: readonly ColumnSpec[]): Promise<StagingFile> {
+    const location = this.#connection.location;
+    return openNdjsonStagingFile(target, columns, {
+      createTable: () => this.writeStaging(target, columns, []),
+      table: (staging) =>
+        this.#require()
+          .dataset(staging.schema, { projectId: this.#connection.project, ...(location !== undefined ? { location } : {}) })
+          .table(staging.name, location !== undefined ? { location } : {}),
+      translate: (error, context) => this.#translate(error, context),
+    });
   }
 
   async describeSchema(schema: string): Promise<Map<string, ColumnSpec[]>> {

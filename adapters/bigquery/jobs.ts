@@ -3,7 +3,8 @@
  * - query jobs (jobs.insert, then getQueryResults until complete, page by page), always through
  *   jobs.insert rather than the jobs.query shortcut, because only jobs.insert honours every job
  *   option of the profile (priority batch, job timeout, maximum bytes billed);
- * - load jobs (multipart upload of newline-delimited JSON), awaited until DONE.
+ * - load jobs (multipart upload of newline-delimited JSON, streamed from memory or from a staging
+ *   file), awaited until DONE.
  * Rows are fetched unparsed and decoded by values.ts, so the loader's value conventions do not
  * depend on the SDK's row objects (BigQueryTimestamp, Big …).
  */
@@ -117,7 +118,8 @@ export interface LoadField {
 export interface LoadRequest {
   readonly table: Table;
   readonly fields: readonly LoadField[];
-  readonly body: readonly Buffer[];
+  /** The NDJSON: buffers in memory, or a stream (a staging file read from disk). */
+  readonly body: Iterable<Buffer> | AsyncIterable<Buffer>;
 }
 
 /**
@@ -141,7 +143,7 @@ export async function loadNdjson(request: LoadRequest): Promise<void> {
   });
   // A failure while writing must not leave an unobserved rejection (or a wait for 'drain' forever).
   done.catch(() => undefined);
-  for (const chunk of request.body) {
+  for await (const chunk of request.body) {
     if (!stream.write(chunk)) await Promise.race([new Promise<void>((resolve) => stream.once('drain', () => resolve())), done]);
   }
   stream.end();

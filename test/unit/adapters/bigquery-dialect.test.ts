@@ -108,6 +108,16 @@ describe('BigQuery dialect', () => {
     `);
   });
 
+  it('clusters a table by its primary key where BigQuery can, so a merge reads only the blocks of the staged keys', () => {
+    const table = (type: (typeof LOGICAL_TYPES)[number], keys = 1): string =>
+      all(d.createTable(deals, { name: 'deals', columns: Array.from({ length: keys }, (_, i) => ({ name: `k${i}`, type })), primaryKey: Array.from({ length: keys }, (_, i) => `k${i}`) }));
+    expect(table('bigint')).toMatch(/\)\nCLUSTER BY `k0`$/);
+    expect(table('string', 4)).toMatch(/CLUSTER BY `k0`, `k1`, `k2`, `k3`$/);
+    // FLOAT64, JSON, ARRAY and TIME cannot be clustering columns, and at most four columns can.
+    for (const type of ['double', 'json', 'string_list', 'time'] as const) expect(table(type)).not.toContain('CLUSTER BY');
+    expect(table('bigint', 5)).not.toContain('CLUSTER BY');
+  });
+
   it('renders schema, table and column DDL', () => {
     const columns: ColumnSpec[] = LOGICAL_TYPES.map((type) => ({ name: `c_${type}`, type }));
     expect(all(d.createSchema('pipedrive'))).toMatchInlineSnapshot(`"CREATE SCHEMA IF NOT EXISTS \`pipedrive\`"`);
@@ -126,7 +136,8 @@ describe('BigQuery dialect', () => {
         \`c_json\` JSON,
         \`c_string_list\` ARRAY<STRING>,
         PRIMARY KEY (\`id\`) NOT ENFORCED
-      )"
+      )
+      CLUSTER BY \`id\`"
     `);
     expect(all(d.createTable(deals, { name: 'deals', columns: [{ name: 'a', type: 'bigint' }, { name: 'b', type: 'bigint' }], primaryKey: ['a', 'b'] })))
       .toMatchInlineSnapshot(`
@@ -134,7 +145,8 @@ describe('BigQuery dialect', () => {
           \`a\` INT64,
           \`b\` INT64,
           PRIMARY KEY (\`a\`, \`b\`) NOT ENFORCED
-        )"
+        )
+        CLUSTER BY \`a\`, \`b\`"
       `);
     expect(all(d.createTable(deals, { name: 'deals', columns: [{ name: 'a', type: 'bigint' }], primaryKey: [] }))).toMatchInlineSnapshot(`
       "CREATE TABLE IF NOT EXISTS \`pipedrive\`.\`deals\` (

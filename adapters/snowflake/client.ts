@@ -13,12 +13,13 @@ import { parseSnowflakeSettings, type SnowflakeSettings } from '../../src/config
 import type { TargetConfig } from '../../src/config/target.js';
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
-import type { ResultRow, SqlParam, WarehouseClient, WarehouseSession } from '../types.js';
+import type { BatchSizing, ResultRow, SqlParam, StagingFile, WarehouseClient, WarehouseSession } from '../types.js';
 import { connect, connectionOptions, destroy, execute, isInteractive, loadSdk, type StatementResult } from './connection.js';
 import { snowflakeDialect } from './dialect.js';
 import { translateSnowflakeError } from './errors.js';
 import { fromSnowflakeValue, toSdkBind, type SdkBind } from './values.js';
 import { stageRows } from './staging.js';
+import { openCsvStagingFile, SNOWFLAKE_BATCH_SIZING } from './staging-file.js';
 
 /**
  * - Quoted names must stay case-sensitive even where an account sets QUOTED_IDENTIFIERS_IGNORE_CASE;
@@ -188,6 +189,17 @@ export class SnowflakeClient implements WarehouseClient {
     const staging: TableRef = { schema: target.schema, name: `_loader_staging_${this.#stagingCounter}` };
     await stageRows({ run: (sql, binds) => this.#run(sql, binds) }, target, staging, columns, rows);
     return staging;
+  }
+
+  /** Commit units: memory batches appended to a local gzipped CSV, one PUT and one COPY each (staging-file.ts). */
+  readonly batchSizing: BatchSizing = SNOWFLAKE_BATCH_SIZING;
+
+  openStagingFile(target: TableRef, columns: readonly ColumnSpec[]): Promise<StagingFile> {
+    return openCsvStagingFile(target, columns, {
+      run: (sql) => this.#run(sql, []),
+      stagingName: (of) => ({ schema: of.schema, name: `_loader_staging_${(this.#stagingCounter += 1)}` }),
+      created: (staging) => this.#stagingTables.add(qualify(staging)),
+    });
   }
 
   get #where(): string {

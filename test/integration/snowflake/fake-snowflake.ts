@@ -15,6 +15,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { isDdl, requestTooLarge, statementTooLarge, unknownBindType, unknownColumnType } from './fake-rules.js';
+import { FakeStages, type CopiedFile, type StageAnswer } from './fake-stage.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -44,7 +45,10 @@ export interface Bindings {
 
 /** What a run cost the fake, counted as statements arrive (kept even when requests are not). */
 export interface FakeSnowflakeStats {
-  /** Array-bound INSERTs (the adapter's staging: one request per chunk of rows) and PUTs. */
+  /**
+   * Array-bound INSERTs (staging from memory: one request per chunk of rows), PUTs (a staging
+   * file's upload, or the SDK's attempt to stage large array binds) and COPY INTO from a stage.
+   */
   loads: number;
   merges: number;
   /** See isMergeOfStaging. */
@@ -54,7 +58,7 @@ export interface FakeSnowflakeStats {
   /** Writes to the loader's own tables (_loader_state, _loader_columns, _loader_runs …). */
   stateWrites: number;
   otherStatements: number;
-  /** Bytes of the bound values of array-bound INSERTs (their JSON in the request), and of PUT files. */
+  /** Bytes of the bound values of array-bound INSERTs (their JSON in the request), and of the (gzipped) files COPY read from a stage. */
   bytesStaged: number;
   /** DDL that committed an open transaction holding writes (Snowflake's implicit commit). */
   ddlCommitsOfWrites: number;
@@ -90,7 +94,8 @@ function isStateWrite(word: string, sql: string): boolean {
 /** The kind of a statement, from its first keyword and whether its binds are arrays. */
 export function statementKind(sql: string, bindings: Bindings | undefined): Exclude<keyof FakeSnowflakeStats, 'bytesStaged' | 'busyMs' | 'ddlCommitsOfWrites'> {
   const word = /^\s*(\w+)/.exec(sql)?.[1]?.toUpperCase() ?? '';
-  if (word === 'PUT' || (word === 'INSERT' && Object.values(bindings ?? {}).some((bind) => Array.isArray(bind.value)))) return 'loads';
+  if (word === 'PUT' || (word === 'COPY' && /^\s*COPY\s+INTO\s+\S+[\s\S]*\bFROM\s+@/i.test(sql))) return 'loads';
+  if (word === 'INSERT' && Object.values(bindings ?? {}).some((bind) => Array.isArray(bind.value))) return 'loads';
   if (isMergeOfStaging(word, sql)) return 'merges';
   if (isStateWrite(word, sql)) return 'stateWrites';
   if (['CREATE', 'ALTER', 'DROP', 'UNDROP', 'TRUNCATE', 'COMMENT', 'GRANT', 'REVOKE'].includes(word)) return 'ddl';
@@ -249,6 +254,9 @@ export class FakeSnowflake {
   /** The open transaction of each session (by session token): its statements so far. */
   readonly #open = new Map<string, string[]>();
   #logins = 0;
+  readonly #stages = new FakeStages();
+  /** What each COPY INTO from a stage read (kept only when requests are). */
+  readonly copied: CopiedFile[] = [];
 
   constructor(private options: FakeOptions = {}) {}
 
@@ -347,9 +355,12 @@ export class FakeSnowflake {
               unknownBindType(bindings) ??
               unknownColumnType(sql);
             if (refused) return send(200, queryBody(refused));
-            this.#transact(/Token="([^"]*)"/.exec(request.headers['authorization'] ?? '')?.[1] ?? '', sql);
-            const answer =
-              this.options.respond?.(sql, bindings) ?? (/CURRENT_DATABASE\(\)/.test(sql) ? sessionAnswer(this.options) : STATEMENT_DONE);
+            const session = /Token="([^"]*)"/.exec(request.headers['authorization'] ?? '')?.[1] ?? '';
+            this.#transact(session, sql);
+            const given = this.options.respond?.(sql, bindings);
+            const staged = given === undefined ? this.#stages.handle(session, sql) : undefined;
+            if (staged) return send(200, this.#stageBody(staged));
+            const answer = given ?? (/CURRENT_DATABASE\(\)/.test(sql) ? sessionAnswer(this.options) : STATEMENT_DONE);
             if ('httpStatus' in answer) return send(answer.httpStatus, { message: 'failure' });
             return send(200, queryBody(answer));
           }
@@ -369,7 +380,31 @@ export class FakeSnowflake {
     await new Promise<void>((resolve) => this.#server?.listen(0, '127.0.0.1', resolve));
   }
 
+  /** The answer to a PUT, a COPY from a stage, or a refusal of either. */
+  #stageBody(answer: StageAnswer): Record<string, unknown> {
+    if (answer.kind === 'error') return queryBody({ error: answer });
+    if (answer.kind === 'upload') {
+      const base = queryBody({ columns: [], rows: [] });
+      return { ...base, data: { ...(base['data'] as Record<string, unknown>), ...answer.body } };
+    }
+    for (const file of answer.files) {
+      this.stats.bytesStaged += file.bytes;
+      if (this.options.keepRequests ?? true) this.copied.push(file);
+    }
+    if (answer.files.length === 0) return queryBody({ columns: [{ name: 'status', type: 'text' }], rows: [['Copy executed with 0 files processed.']] });
+    return queryBody({
+      columns: [
+        { name: 'file', type: 'text' },
+        { name: 'status', type: 'text' },
+        { name: 'rows_parsed', type: 'fixed' },
+        { name: 'rows_loaded', type: 'fixed' },
+      ],
+      rows: answer.files.map((file, index) => [`file_${index}.csv.gz`, 'LOADED', String(file.records.length), String(file.records.length)]),
+    });
+  }
+
   async stop(): Promise<void> {
+    this.#stages.remove();
     const server = this.#server;
     this.#server = undefined;
     if (!server) return;

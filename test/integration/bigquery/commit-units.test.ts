@@ -48,11 +48,11 @@ function clientWithUnits(sizing: BatchSizing): WarehouseClient {
   });
 }
 
-async function load(warehouse: WarehouseClient): Promise<{ error?: unknown; records: number }> {
+async function load(warehouse: WarehouseClient, fetchImpl?: typeof fetch): Promise<{ error?: unknown; records: number }> {
   await warehouse.open();
   const sink = { write: () => undefined };
   const pipeline = new LoadPipeline({
-    pipedrive: new PipedriveClient({ baseUrl: sandbox.url, apiToken: sandbox.adminToken, requestsPer2s: 1000 }),
+    pipedrive: new PipedriveClient({ baseUrl: sandbox.url, apiToken: sandbox.adminToken, requestsPer2s: 1000, ...(fetchImpl ? { fetch: fetchImpl } : {}) }),
     warehouse,
     schema: 'units',
     streams: [deals],
@@ -150,5 +150,37 @@ describe('BigQuery commit units through the load pipeline', () => {
     expect(after.some((job) => mergesIntoDeals(job.sql))).toBe(false);
     expect(all.slice(0, secondUpload).filter(savesDealsBookmark)).toHaveLength(2);
     expect(after.some(savesDealsBookmark)).toBe(false);
+  });
+
+  it('closes a unit early when a batch brings a new column, so each unit is staged and merged with one column list', async () => {
+    fake.requests.length = 0;
+    // From the second page of deals on, every record carries a key no column holds yet (a field
+    // Pipedrive added during the run): the shaper infers a column for it.
+    let dealPages = 0;
+    const withNewKey: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (!/\/api\/v2\/deals\?/.test(String(input)) || (dealPages += 1) < 2) return response;
+      const body = (await response.json()) as { data?: Record<string, unknown>[] };
+      for (const record of body.data ?? []) record['surprise_field'] = 'new';
+      const headers = new Headers(response.headers);
+      headers.delete('content-length');
+      headers.delete('content-encoding');
+      return new Response(JSON.stringify(body), { status: response.status, headers });
+    };
+    const { error, records } = await load(clientWithUnits(SMALL_UNITS), withNewKey);
+    expect(error).toBeUndefined();
+    const all = jobs();
+    const uploads = all.map((job, index) => ({ job, index })).filter(({ job }) => job.table?.startsWith('_loader_staging_deals_'));
+    const [first, second] = uploads;
+    // The first unit closed after its one page without the column; the next ones carry it.
+    expect((first?.job.upload ?? '').trimEnd().split('\n')).toHaveLength(500);
+    expect(first?.job.upload).not.toContain('surprise_field');
+    expect(second?.job.upload).toContain('"surprise_field":"new"');
+    const addColumn = all.findIndex((job) => /^ALTER TABLE `test-proj`\.`units`\.`deals`[\s\S]*surprise_field/.test(job.sql ?? ''));
+    // The column is added (DDL, outside any transaction) before the unit that needs it is staged.
+    expect(addColumn).toBeGreaterThan(0);
+    expect(addColumn).toBeLessThan(second?.index ?? -1);
+    expect(uploads).toHaveLength(1 + Math.ceil((Math.ceil(records / 500) - 1) / 3));
+    expect(all.filter((job) => mergesIntoDeals(job.sql))).toHaveLength(uploads.length);
   });
 });

@@ -7,8 +7,8 @@
  * static OAuth token, the Snowflake one a password, and both fakes accept anything.
  *
  * The fakes keep counters, not requests (`keepRequests: false`), and answer every SELECT with no
- * rows, so the loader sees an empty warehouse: every batch is staged, merged and bookmarked as on
- * a first backfill.
+ * rows, so the loader sees an empty warehouse: every commit (a unit of up to 50,000 rows on both)
+ * is staged, merged and bookmarked as on a first backfill.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,10 +74,10 @@ export async function snowflakeCost(dir: string, rows: number, run: RunCloudLoad
     const result = await run(dir, { BENCH_SNOWFLAKE_ACCESS_URL: fake.url });
     const s = fake.stats;
     console.log(`\n## cloud-cost: Snowflake (fake REST API, real snowflake-sdk), ${rows.toLocaleString('en-US')} deals, 40 custom fields`);
-    console.log(`  per 100,000 rows: ${per100k(s.loads, rows)} staging loads (array-bound INSERTs, PUTs), ${per100k(s.merges, rows)} merges (MERGE, or INSERT…SELECT from staging), ${per100k(s.ddl, rows)} DDL, ` +
+    console.log(`  per 100,000 rows: ${per100k(s.loads, rows)} staging loads (array-bound INSERTs, PUTs, COPY INTO from a stage), ${per100k(s.merges, rows)} merges (MERGE, or INSERT…SELECT from staging), ${per100k(s.ddl, rows)} DDL, ` +
       `${per100k(s.transactionControl, rows)} BEGIN/COMMIT/ROLLBACK, ${per100k(s.stateWrites, rows)} state writes, ${per100k(s.otherStatements, rows)} other statements ` +
       `= ${per100k(s.loads + s.merges + s.ddl + s.transactionControl + s.stateWrites + s.otherStatements, rows)} statements`);
-    console.log(`  bytes staged: ${mb(s.bytesStaged, rows)} of bound values per 100,000 rows; ` +
+    console.log(`  bytes staged: ${mb(s.bytesStaged, rows)} of bound values and gzipped CSV per 100,000 rows; ` +
       `${s.ddlCommitsOfWrites} DDL statements committed an open transaction that had written (must be 0)`);
     console.log(`  ${describeRun(result, s.busyMs, rows)}`);
     return s;

@@ -127,7 +127,9 @@ export async function loadStream(
     if (batch.size === 0 && !newestFirstEnd && !(end && writer.spansBatches)) return;
     const rows = batch.take();
     const newestOrCapped = newest === undefined ? undefined : capAtClock(newest, sourceClock(context));
-    const saveBookmark = savesBookmarkPerBatch || (last && stream.replication === 'newest_first') ? newestOrCapped : undefined;
+    // A bookmark goes with rows, or ends a newest-first read; an empty end only closes a unit.
+    const carries = rows.length > 0 || newestFirstEnd;
+    const saveBookmark = carries && (savesBookmarkPerBatch || (last && stream.replication === 'newest_first')) ? newestOrCapped : undefined;
     commits.start(() => writer.write(rows, saveBookmark, end));
   };
   reporter.info('stream_started', `${stream.name}: reading${bookmark && stream.replication !== 'full' ? ` changes since ${bookmark}` : ' everything'}`, {

@@ -12,17 +12,21 @@
  *
  * VALUES cannot hold PARSE_JSON, so json and string_list columns are staged as VARCHAR in a raw
  * table and converted by one CREATE TABLE … AS SELECT PARSE_JSON(…) into the staging table.
+ *
+ * Above one chunk (10,000 rows) the rows go through a staging file instead: one PUT and one COPY
+ * (staging-file.ts), the path commit units take, rather than an INSERT per chunk.
  */
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { ColumnSpec, Row, TableRef } from '../../src/schema/types.js';
 import { convertStagingSql, createStagingTable, insertStagingSql, needsConversion, qualify } from './dialect.js';
+import { openCsvStagingFile, type StatementResultRows } from './staging-file.js';
 import { bindText, CellTypeError, type SdkBind } from './values.js';
 
 /** Rows per INSERT: bounds the bind arrays held in memory at once. */
 export const STAGING_CHUNK_ROWS = 10_000;
 
 export interface StatementRunner {
-  run(sql: string, binds: readonly SdkBind[] | readonly SdkBind[][]): Promise<unknown>;
+  run(sql: string, binds: readonly SdkBind[] | readonly SdkBind[][]): Promise<StatementResultRows>;
 }
 
 /** Encodes the rows `from`…`to` as bind rows: the cells as text, then the row's position. */
@@ -52,6 +56,9 @@ export async function stageRows(
   columns: readonly ColumnSpec[],
   rows: readonly Row[],
 ): Promise<void> {
+  // More rows than one INSERT takes (the deletes comparison's keys of a large table): one PUT and
+  // one COPY of a staging file (staging-file.ts) rather than an INSERT per 10,000 rows.
+  if (rows.length > STAGING_CHUNK_ROWS) return stageThroughFile(runner, target, staging, columns, rows);
   const convert = needsConversion(columns);
   const raw: TableRef = convert ? { schema: staging.schema, name: `${staging.name}_raw` } : staging;
   // Encode the first chunk before any SQL runs: a wrong-typed cell fails before anything is created.
@@ -65,5 +72,21 @@ export async function stageRows(
   if (convert) {
     await runner.run(convertStagingSql(staging, raw, columns), []);
     await runner.run(`DROP TABLE ${qualify(raw)}`, []);
+  }
+}
+
+async function stageThroughFile(
+  runner: StatementRunner,
+  target: TableRef,
+  staging: TableRef,
+  columns: readonly ColumnSpec[],
+  rows: readonly Row[],
+): Promise<void> {
+  const file = await openCsvStagingFile(target, columns, { run: (sql) => runner.run(sql, []), stagingName: () => staging, created: () => undefined });
+  try {
+    for (let start = 0; start < rows.length; start += STAGING_CHUNK_ROWS) await file.append(rows.slice(start, start + STAGING_CHUNK_ROWS));
+    await file.load();
+  } finally {
+    await file.discard();
   }
 }

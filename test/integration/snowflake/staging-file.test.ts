@@ -113,4 +113,20 @@ describe('Snowflake commit units staged through a file', () => {
     await expect(file.load()).rejects.toThrow(/loaded 0 of the 1 staged rows/);
     await file.discard();
   });
+
+  it('stages more rows than one INSERT takes (the deletes comparison of a large table) with one PUT and one COPY', async () => {
+    const keys: ColumnSpec[] = [{ name: 'id', type: 'bigint' }];
+    const rows: Row[] = Array.from({ length: 25_000 }, (_, index) => ({ id: index + 1 }));
+    const staging = await client.writeStaging(deals, keys, rows);
+    const statements = sent();
+    expect(statements.filter((sql) => sql.startsWith('INSERT'))).toEqual([]);
+    expect(statements.filter((sql) => /^(PUT|COPY INTO)\b/.test(sql))).toHaveLength(2);
+    expect(fake.copied[0]?.records).toHaveLength(25_000);
+    expect(fake.copied[0]?.records.at(-1)).toEqual(['25000', '24999']);
+    expect(staging).toEqual({ schema: 'pipedrive', name: '_loader_staging_1' });
+    // The staging table is the client's own: the merge's cleanup may drop it after COMMIT.
+    await client.transaction(async (session) => session.execute(`DROP TABLE "pipedrive"."_loader_staging_1"`));
+    expect(sent().at(-1)).toBe('DROP TABLE "pipedrive"."_loader_staging_1"');
+    expect(sent().at(-2)).toBe('COMMIT');
+  });
 });

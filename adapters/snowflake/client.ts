@@ -198,7 +198,8 @@ export class SnowflakeClient implements WarehouseClient {
     return openCsvStagingFile(target, columns, {
       run: (sql) => this.#run(sql, []),
       stagingName: (of) => ({ schema: of.schema, name: `_loader_staging_${(this.#stagingCounter += 1)}` }),
-      created: (staging) => this.#stagingTables.add(qualify(staging)),
+      // Nothing to remember: the merge's plan drops the staging table (Dialect.dropStaging).
+      created: () => undefined,
     });
   }
 

@@ -213,10 +213,19 @@ export async function mergeStaged(
 ): Promise<UpsertResult> {
   const { dialect } = client;
   const spec: MergeSpec = { target: input.target, staging, primaryKey: input.primaryKey, columns: input.columns.map((column) => column.name), newestBy: input.newestBy };
-  return client.transaction(async (session) => {
-    const { matched, ...result } = await countChanges(session, dialect, { ...input, rows: [] }, spec);
-    for (const sql of dialect.merge({ ...spec, allKeysNew: matched === 0 })) await session.execute(sql);
-    if (afterMerge) await afterMerge(session);
-    return result;
-  });
+  // The unit's staging table was made before the transaction: it is dropped after it, committed
+  // or not, wherever the dialect says a drop may run.
+  let cleanup = dialect.dropStaging(staging).afterTransaction;
+  try {
+    return await client.transaction(async (session) => {
+      const { matched, ...result } = await countChanges(session, dialect, { ...input, rows: [] }, spec);
+      const plan = dialect.merge({ ...spec, allKeysNew: matched === 0 });
+      for (const sql of plan.inTransaction) await session.execute(sql);
+      if (afterMerge) await afterMerge(session);
+      cleanup = plan.afterTransaction;
+      return result;
+    });
+  } finally {
+    await runAfterTransaction(client, cleanup);
+  }
 }

@@ -168,6 +168,11 @@ export class HistoryWriter {
     for (const sql of statements) await this.options.warehouse.execute(sql).catch(() => undefined);
   }
 
+  /** Whether `tableName` keeps a history this run (its batches then take the history step). */
+  keeps(tableName: string): boolean {
+    return this.tables.has(tableName);
+  }
+
   /** After rows of `tableName` were marked deleted, or live again, in `session`'s transaction. */
   async followDeletes(session: WarehouseSession, tableName: string): Promise<void> {
     const table = this.tables.get(tableName);

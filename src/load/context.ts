@@ -193,7 +193,10 @@ export interface StreamWriter {
 export function streamWriter(context: LoadContext, stats: StreamStats, model: TableModel, stream: StreamDefinition): StreamWriter {
   const { unit } = context;
   const open = context.warehouse.openStagingFile?.bind(context.warehouse);
-  if (unit !== undefined && open !== undefined) return new CommitUnits(context, stats, model, stream, unit, open);
+  // A table keeping a history is written batch by batch: the history step stages each batch's
+  // versions and runs in its transaction (commitBatch); a commit unit has no such step.
+  const keepsHistory = context.history?.keeps(model.spec.name) ?? false;
+  if (unit !== undefined && open !== undefined && !keepsHistory) return new CommitUnits(context, stats, model, stream, unit, open);
   return {
     spansBatches: false,
     write: (rows, bookmark) =>

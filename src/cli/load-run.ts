@@ -16,6 +16,7 @@ import { resolveStartDate } from '../load/start-date.js';
 import { resolveHistory } from '../history/selection.js';
 import { LoadPipeline } from '../load/pipeline.js';
 import { RECONCILE_MODES, type ReconcileMode } from '../load/deletes.js';
+import { parseRefreshLists } from '../load/list-cadence.js';
 import { companyOf, deletePolicy, describeCompany, matchCompany } from '../load/preflight.js';
 import { formatSummary, runTotals, type RunSummary } from '../load/summary.js';
 import { bookmarksMoved, capCannotAdvance } from '../load/token-cap.js';
@@ -45,6 +46,8 @@ export interface LoadArgs extends CommonArgs {
   readonly reconcileDeletes?: ReconcileMode;
   /** History mode: `deals,persons` or `all` (also `history:` in the profile output). */
   readonly history?: string;
+  /** `always` or a duration (6h): how often lists without `updated_since` and field metadata are read. */
+  readonly refreshLists: string;
 }
 
 /**
@@ -105,6 +108,14 @@ export function withLoadOptions<T>(yargs: Argv<T>): Argv<T & LoadArgs> {
         'always, at most once a day per table, or never. Default: daily with a global admin\'s token; ' +
         'with any other token no deletes are inferred unless this is given',
     })
+    .option('refresh-lists', {
+      type: 'string',
+      default: '6h',
+      describe:
+        'How often the lists Pipedrive can only return whole (pipelines, stages, users, goals …), the archived leads and ' +
+        'the field metadata are read: always, or 30m, 6h, 1d. A record using a field or option the loader does not know ' +
+        'yet has the field metadata read at once',
+    })
     .option('batch-rows', {
       type: 'number',
       describe:
@@ -144,6 +155,7 @@ export interface LoadRunOptions {
 /** One run from start to summary. Returns the summary; failures throw loader errors. */
 export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadRunOptions): Promise<RunSummary> {
   checkNumericFlags(args);
+  const refreshListsMs = parseRefreshLists(args.refreshLists);
   const streams = selectStreams(args.streams);
   const loadId = newLoadId();
   // Resolved once: the profile's output names the warehouse and may carry the budget settings.
@@ -192,6 +204,7 @@ export async function runLoad(args: LoadArgs, reporter: Reporter, options: LoadR
         reconcileDeletes: policy.reconcileDeletes,
         inferDeletes: policy.inferDeletes,
         history,
+        refreshListsMs,
       });
       reporter.info('source', `Reading from ${source.description}. ${describeBudget(source.budget)}`);
       let summary: RunSummary;

@@ -43,6 +43,11 @@ export interface LoadContext {
   readonly bookmarks: ReadonlyMap<string, string>;
   /** History mode (src/history): the tables keeping every version, when the run has any. */
   readonly history?: HistoryWriter;
+  /**
+   * Awaited before a page of records is shaped: re-reads field metadata the records need that the
+   * stored metadata lacks (field-refresh.ts), which may replace the stream's table model.
+   */
+  readonly beforeShaping?: (stream: StreamDefinition, records: readonly Readonly<Record<string, unknown>>[]) => Promise<void>;
   statsFor(stream: string, table: string): StreamStats;
 }
 
@@ -176,10 +181,18 @@ function reportRejects(context: LoadContext, name: string, sorted: Pick<SortedBa
 /** Where a stream's batches go, in reading order, one call at a time (BackgroundCommits). */
 export interface StreamWriter {
   /**
-   * One memory batch, and the bookmark its commit saves (undefined: none). `end`: the stream
+   * One memory batch shaped by `model` (a stream's model is replaced when a record needs field
+   * metadata the stored one lacks), and the bookmark its commit saves (undefined: none). `state`
+   * is more state saved in that commit's transaction (a list's `#listed_at`). `end`: the stream
    * stops here, so whatever this writer holds commits now.
    */
-  write(rows: Row[], bookmark: string | undefined, end: boolean): Promise<void>;
+  write(
+    model: TableModel,
+    rows: Row[],
+    bookmark: string | undefined,
+    end: boolean,
+    state?: (session: WarehouseSession) => Promise<void>,
+  ): Promise<void>;
   /** Whether a commit may hold several batches, so the stream's end must be written even without rows. */
   readonly spansBatches: boolean;
   /** After a failure: drops what was staged and not committed (the rerun reads it again). */
@@ -199,9 +212,10 @@ export function streamWriter(context: LoadContext, stats: StreamStats, model: Ta
   if (unit !== undefined && open !== undefined && !keepsHistory) return new CommitUnits(context, stats, model, stream, unit, open);
   return {
     spansBatches: false,
-    write: (rows, bookmark) =>
-      commitBatch(context, stats, model, rows, stream, async (session) => {
+    write: (shapedBy, rows, bookmark, _end, state) =>
+      commitBatch(context, stats, shapedBy, rows, stream, async (session) => {
         if (bookmark !== undefined) await context.store.saveBookmark(session, stream.name, bookmark, context.loadId);
+        await state?.(session);
       }),
     abandon: async () => undefined,
   };
@@ -223,6 +237,8 @@ class CommitUnits implements StreamWriter {
   private recordIds: string[] = [];
   private nulled = 0;
   private skipped = 0;
+  /** More state the unit's transaction saves, in the order its batches brought it. */
+  private states: ((session: WarehouseSession) => Promise<void>)[] = [];
 
   constructor(
     private readonly context: LoadContext,
@@ -236,9 +252,15 @@ class CommitUnits implements StreamWriter {
   readonly spansBatches = true;
 
   /** The whole batch goes through the write queue: its DDL, and a commit it may trigger, run alone. */
-  write(rows: Row[], bookmark: string | undefined, end: boolean): Promise<void> {
+  write(
+    model: TableModel,
+    rows: Row[],
+    bookmark: string | undefined,
+    end: boolean,
+    state?: (session: WarehouseSession) => Promise<void>,
+  ): Promise<void> {
     return this.context.writes.run(async () => {
-      const { context, model } = this;
+      const { context } = this;
       this.stats.columnsAdded += await context.sync.ensureColumnsFor(model);
       const plan = context.sync.writePlan(model);
       if (this.file !== undefined && plan !== this.plan) await this.commit();
@@ -255,6 +277,7 @@ class CommitUnits implements StreamWriter {
         await this.file.append(sorted.loadable.map(plan.project));
       }
       if (bookmark !== undefined) this.bookmark = bookmark;
+      if (state !== undefined) this.states.push(state);
       const full = this.file !== undefined && (this.file.rows >= this.limits.maxRows || this.file.bytes >= this.limits.maxStagedBytes);
       if (end || full) await this.commit();
     });
@@ -269,7 +292,8 @@ class CommitUnits implements StreamWriter {
   /** Loads the open unit and commits it with its state; runs inside the write queue. */
   private async commit(): Promise<void> {
     const { context, stats, stream } = this;
-    const { file, plan, bookmark, rejects, recordIds } = this;
+    const { file, plan, bookmark, rejects, recordIds, states } = this;
+    this.states = [];
     const counts = { rejects, nulled: this.nulled, skipped: this.skipped };
     this.file = undefined;
     this.plan = undefined;
@@ -283,11 +307,12 @@ class CommitUnits implements StreamWriter {
     const saveState = async (session: WarehouseSession): Promise<void> => {
       if (writesRejects) await context.store.replaceRejects(session, table, recordIds, rejects, context.loadId, new Date().toISOString());
       if (bookmark !== undefined) await context.store.saveBookmark(session, stream.name, bookmark, context.loadId);
+      for (const state of states) await state(session);
     };
     try {
       if (file === undefined || plan === undefined) {
         // Every row of the unit was rejected, or none came: its state still commits.
-        if (writesRejects || bookmark !== undefined) await context.warehouse.transaction(saveState);
+        if (writesRejects || bookmark !== undefined || states.length > 0) await context.warehouse.transaction(saveState);
       } else {
         const staging = await file.load();
         const result = await mergeStaged(

@@ -134,7 +134,7 @@ export async function scanAndMark(context: LoadContext, table: string, streams: 
   const stats = context.statsFor(name, table);
   const started = Date.now();
   const keys: unknown[] = [];
-  const model = modelOf(context, table);
+  let model = modelOf(context, table);
   try {
     for (const stream of streams) {
       const keyField = stream.primaryKey[0] ?? 'id';
@@ -150,6 +150,11 @@ export async function scanAndMark(context: LoadContext, table: string, streams: 
       // Default (id) order and no filter: every record listed once.
       for await (const page of paginate(context.pipedrive, { ...stream, name })) {
         stats.pages += 1;
+        await context.beforeShaping?.(stream, page.records);
+        if (modelOf(context, table) !== model) {
+          await flush(); // rows shaped by the previous model, with the columns it knew
+          model = modelOf(context, table);
+        }
         for (const record of page.records) {
           keys.push(record[keyField]);
           if (restores(record)) batch.add(withSystemColumns(context, model.shape(record)));

@@ -15,7 +15,7 @@
  */
 import type { WarehouseClient } from '../../adapters/types.js';
 import { BudgetExhaustedError, isLoaderError, SourceTerminalError, SourceTransientError } from '../errors.js';
-import { fieldsStreamFor, STREAMS, type ChildRead, type MetadataEntity, type StreamDefinition } from '../pipedrive/catalog.js';
+import { STREAMS, type ChildRead, type MetadataEntity, type StreamDefinition } from '../pipedrive/catalog.js';
 import type { FieldDefinition } from '../pipedrive/fields.js';
 import type { PipedriveClient } from '../pipedrive/client.js';
 import type { Reporter } from '../report/reporter.js';
@@ -25,12 +25,15 @@ import type { HistoryChoice } from '../history/selection.js';
 import { HistoryWriter, warnHistoryOff } from '../history/writer.js';
 import { runBatching } from './batch.js';
 import { loadChildren } from './child-loader.js';
-import { commitBatch, withSystemColumns, type LoadContext } from './context.js';
+import type { LoadContext } from './context.js';
 import { markMissing, reconciledKey, reconcileDue, scanAndMark, type ReconcileMode } from './deletes.js';
-import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
+import { FieldMetadata, storedFieldDefinitions, writeFieldTable } from './field-refresh.js';
+import { DEFAULT_LIST_REFRESH_MS, describeRefresh, listDue, listedKey, readsOnCadence } from './list-cadence.js';
+import { SchemaSync, buildModels, fieldEntitiesFor } from './schema-sync.js';
+import { fetchFieldDefinitions } from '../pipedrive/paginate.js';
 import { SerialQueue } from './serial.js';
 import { isAfterClock, isoSecondsOf } from '../state/bookmarks.js';
-import { finishStats, loadStream, recentlyUnavailable, requirementOf, sourceClock, type StreamOutcome } from './stream-loader.js';
+import { loadStream, recentlyUnavailable, requirementOf, sourceClock, type StreamOutcome } from './stream-loader.js';
 import { START_DATE_KEY } from './start-date.js';
 import { newStreamStats, type RunStatus, type RunSummary, type StreamStats } from './summary.js';
 
@@ -65,6 +68,11 @@ export interface PipelineOptions {
   readonly concurrency?: number;
   /** History mode: the tables that keep every version read (src/history). */
   readonly history?: readonly HistoryChoice[];
+  /**
+   * How often the lists Pipedrive can only return whole, the archived leads and the field
+   * metadata are read (list-cadence.ts); 0 reads them every run. Default 6 hours.
+   */
+  readonly refreshListsMs?: number;
 }
 
 export class LoadPipeline {
@@ -81,6 +89,8 @@ export class LoadPipeline {
   private failed = false;
   /** Streams that failed on the source alone, in the order they failed; the others went on. */
   private readonly sourceFailures: { readonly stream: string; readonly error: SourceTerminalError | SourceTransientError }[] = [];
+  /** Streams (and `<entity>_fields`) this run leaves unread: their list cadence is not due. */
+  private readonly resting = new Set<string>();
 
   constructor(private readonly options: PipelineOptions) {
     this.now = options.now ?? (() => new Date());
@@ -100,15 +110,24 @@ export class LoadPipeline {
     try {
       const stored = await this.store.readBookmarks();
       this.since = await this.startDate(stored);
-      const fields = await readFieldMetadata(this.options.pipedrive, this.options.streams);
-      const persisted = await this.store.readColumnMappings();
-      const models = buildModels(this.options.streams, fields, persisted, loadedAt);
       const sync = new SchemaSync(warehouse, schema, this.store);
       await sync.load();
+      const fields = await this.fieldMetadata(stored, sync);
+      const persisted = await this.store.readColumnMappings();
+      const models = buildModels(this.options.streams, fields, persisted, loadedAt);
       const bookmarks = this.withoutDriftedBookmarks(stored, sync.driftedTables(models, persisted));
       const choices = this.options.history ?? [];
       const history = choices.length === 0 ? undefined : new HistoryWriter({ warehouse, schema, store: this.store, reporter, loadId, loadedAt });
-      const context = this.contextFor({ sync, models, bookmarks, loadedAt, history });
+      const metadata = new FieldMetadata(fields, persisted, stored, this.options.streams, this.freshFields(fields), this.options.inferDeletes !== false);
+      const context: LoadContext = this.contextFor({
+        sync,
+        models,
+        bookmarks,
+        loadedAt,
+        history,
+        beforeShaping: (stream, records) => metadata.beforeShaping(context, stream, records),
+      });
+      this.restListsNotDue(bookmarks);
       // Summary rows in reading order: field metadata first, then the streams.
       for (const entity of fields.keys()) context.statsFor(`${entity}_fields`, `${entity}_fields`);
       for (const stream of this.options.streams) if (!stream.describes) context.statsFor(stream.name, stream.table);
@@ -116,6 +135,7 @@ export class LoadPipeline {
       await history?.start(choices, models, sync, stored);
       warnHistoryOff(reporter, stored, new Set(this.options.streams.map((stream) => stream.table)), choices);
       await this.loadFieldTables(context, fields);
+      this.reportResting();
       await this.loadStreams(context);
       if (!this.stopRequested()) this.throwSourceFailures();
       if (this.summary.status === 'running') this.summary.status = this.stopRequested() ? 'interrupted' : 'succeeded';
@@ -157,6 +177,8 @@ export class LoadPipeline {
   private withoutDriftedBookmarks(bookmarks: Map<string, string>, drifted: ReadonlyMap<string, string>): Map<string, string> {
     const kept = new Map(bookmarks);
     for (const [table, why] of drifted) {
+      // A list on the cadence whose table drifted is read again now (list-cadence.ts).
+      for (const stream of this.options.streams) if (stream.table === table) kept.delete(listedKey(stream.name));
       const streams = this.options.streams.filter((stream) => stream.table === table && kept.has(stream.name));
       if (streams.length === 0) continue;
       for (const stream of streams) kept.delete(stream.name);
@@ -178,7 +200,63 @@ export class LoadPipeline {
     return this.options.shouldStop?.() === true;
   }
 
-  private contextFor(parts: Pick<LoadContext, 'sync' | 'models' | 'bookmarks' | 'loadedAt' | 'history'>): LoadContext {
+  private get refreshListsMs(): number {
+    return this.options.refreshListsMs ?? DEFAULT_LIST_REFRESH_MS;
+  }
+
+  /** Whether a list last read in full at `last` is read again this run. */
+  private listDue(last: string | undefined): boolean {
+    return this.options.fullRefresh || listDue(this.refreshListsMs, last, this.now());
+  }
+
+  /**
+   * Each entity's field definitions: read from Pipedrive when the cadence is due (or nothing
+   * usable is stored), else as the last read stored them in `<entity>_fields`. A record that
+   * needs more makes the run read them again (field-refresh.ts).
+   */
+  private async fieldMetadata(stored: ReadonlyMap<string, string>, sync: SchemaSync): Promise<Map<MetadataEntity, FieldDefinition[]>> {
+    const fields = new Map<MetadataEntity, FieldDefinition[]>();
+    for (const entity of fieldEntitiesFor(this.options.streams)) {
+      const table = `${entity}_fields`;
+      const due = !sync.hasTable(table) || this.listDue(stored.get(listedKey(table)));
+      // A table altered by hand that no longer answers the query is simply read again.
+      const kept = due ? undefined : await storedFieldDefinitions(this.options.warehouse, this.options.schema, entity).catch(() => undefined);
+      if (kept !== undefined) {
+        fields.set(entity, kept);
+        this.resting.add(table);
+      } else {
+        fields.set(entity, await fetchFieldDefinitions(this.options.pipedrive, entity));
+      }
+    }
+    return fields;
+  }
+
+  /** The entities whose field metadata this run read from Pipedrive (not resting). */
+  private freshFields(fields: ReadonlyMap<MetadataEntity, unknown>): Set<MetadataEntity> {
+    return new Set([...fields.keys()].filter((entity) => !this.resting.has(`${entity}_fields`)));
+  }
+
+  /** Lists whose cadence is not due; a table drifted by hand has lost its `#listed_at` (withoutDriftedBookmarks). */
+  private restListsNotDue(bookmarks: ReadonlyMap<string, string>): void {
+    for (const stream of this.options.streams) {
+      if (!readsOnCadence(stream)) continue;
+      // The archived leads are read newest first down to their bookmark: none, no rest.
+      if (stream.replication !== 'full' && !bookmarks.has(stream.name)) continue;
+      if (!this.listDue(bookmarks.get(listedKey(stream.name)))) this.resting.add(stream.name);
+    }
+  }
+
+  private reportResting(): void {
+    if (this.resting.size === 0) return;
+    const names = [...this.resting];
+    this.options.reporter.info(
+      'lists_not_due',
+      `Not read this run, read ${describeRefresh(this.refreshListsMs)} (--refresh-lists) or when a record needs them: ${names.join(', ')}.`,
+      { streams: names.join(',') },
+    );
+  }
+
+  private contextFor(parts: Pick<LoadContext, 'sync' | 'models' | 'bookmarks' | 'loadedAt' | 'history' | 'beforeShaping'>): LoadContext {
     const { options } = this;
     return {
       ...parts,
@@ -200,20 +278,12 @@ export class LoadPipeline {
   private async loadFieldTables(context: LoadContext, fields: ReadonlyMap<MetadataEntity, FieldDefinition[]>): Promise<void> {
     for (const [entity, definitions] of fields) {
       const table = `${entity}_fields`;
-      const model = context.models.get(table);
-      if (!model) continue;
-      const stats = context.statsFor(table, table);
-      const started = Date.now();
-      const rows = definitions.map((definition) => withSystemColumns(context, model.shape(definition as unknown as Record<string, unknown>)));
-      stats.records = rows.length;
-      stats.pages = 1;
-      await commitBatch(context, stats, model, rows, undefined);
-      // The metadata is always listed in full: fields deleted in Pipedrive are marked for free.
-      if (this.options.inferDeletes !== false) {
-        stats.deleted += await markMissing(context, table, definitions.map((definition) => definition.field_code));
+      if (this.resting.has(table)) {
+        context.statsFor(table, table).status = 'skipped';
+        continue;
       }
-      stats.status = 'loaded';
-      finishStats(context, fieldsStreamFor(entity), stats, started); // its stream_finished line, like every stream's
+      // The metadata is always listed in full: fields deleted in Pipedrive are marked for free.
+      await writeFieldTable(context, entity, definitions, this.options.inferDeletes !== false);
     }
   }
 
@@ -245,6 +315,12 @@ export class LoadPipeline {
           if (!this.options.fullRefresh && recentlyUnavailable(context.bookmarks, stream, this.now())) {
             context.statsFor(stream.name, stream.table).status = 'skipped';
             context.reporter.info('stream_skipped', `${stream.name}: not available to this company a day ago (needs ${requirementOf(stream)}); skipped.`, { stream: stream.name });
+            return;
+          }
+          if (this.resting.has(stream.name)) {
+            context.statsFor(stream.name, stream.table).status = 'skipped';
+            // Not listed this run: no delete is judged from it, but a due key scan of its table may run.
+            outcomes.set(stream.name, { complete: false, keys: [] });
             return;
           }
           if (stream.children) await this.loadChildStream(context, stream as StreamDefinition & { children: ChildRead });

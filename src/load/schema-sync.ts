@@ -70,6 +70,11 @@ export interface WritePlan extends RowProjector {
 export class SchemaSync {
   private actual = new Map<string, ColumnSpec[]>();
   private readonly writePlans = new Map<string, WritePlan>();
+  /**
+   * The plan of each model as applied: rows shaped by a model that a field-metadata re-read has
+   * since replaced (field-refresh.ts) are written with the columns that model knew.
+   */
+  private readonly modelPlans = new WeakMap<TableModel, WritePlan>();
 
   constructor(
     private readonly warehouse: WarehouseClient,
@@ -137,7 +142,7 @@ export class SchemaSync {
   }
 
   writePlan(model: TableModel): WritePlan {
-    const plan = this.writePlans.get(model.table);
+    const plan = this.modelPlans.get(model) ?? this.writePlans.get(model.table);
     if (!plan) throw new Error(`table ${model.table} was not planned before writing`);
     return plan;
   }
@@ -157,7 +162,12 @@ export class SchemaSync {
       if (ddlInTransaction) for (const sql of statements) await session.execute(sql);
       await this.store.saveColumnMappings(session, mappings);
     });
-    return this.remember(plan);
+    const added = this.remember(plan);
+    for (const model of models) {
+      const write = this.writePlans.get(model.table);
+      if (write !== undefined) this.modelPlans.set(model, write);
+    }
+    return added;
   }
 
   /** Updates the known columns and the write plans from a plan that has been applied. */

@@ -11,10 +11,12 @@
  * When the read lists every record (a full stream, or a first read without a bookmark) the primary
  * keys seen are kept, so rows that are no longer listed can be marked deleted (deletes.ts).
  */
+import type { WarehouseSession } from '../../adapters/types.js';
 import { AuthenticationError, isLoaderError, SourceTerminalError } from '../errors.js';
 import type { StreamDefinition } from '../pipedrive/catalog.js';
 import { capAtClock, isAfterClock, isoSecondsOf } from '../state/bookmarks.js';
 import { RowBatch } from './batch.js';
+import { listedKey, readsOnCadence } from './list-cadence.js';
 import { BackgroundCommits } from './background-commits.js';
 import { modelOf, streamWriter, withSystemColumns, type LoadContext } from './context.js';
 import { readStream } from './stream-reader.js';
@@ -108,7 +110,8 @@ export async function loadStream(
   bookmark: string | undefined,
 ): Promise<StreamOutcome> {
   const { reporter, pipedrive } = context;
-  const model = modelOf(context, stream.table);
+  // Replaced when a record needs field metadata the stored one lacks (context.beforeShaping).
+  let model = modelOf(context, stream.table);
   const stats = context.statsFor(stream.name, stream.table);
   const started = Date.now();
   const batch = new RowBatch(context.batch);
@@ -121,16 +124,24 @@ export async function loadStream(
   const future = new FutureRecords();
   const commits = new BackgroundCommits();
   const writer = streamWriter(context, stats, model, stream);
+  // A list read on the cadence records the time of its complete read with its last batch
+  // (list-cadence.ts); an empty list too, or it would be read again every run.
+  const onCadence = readsOnCadence(stream);
   // `end`: the stream stops here, so a commit unit still open commits with this batch.
   const flush = (last: boolean, end: boolean): void => {
     const newestFirstEnd = last && newest !== undefined && stream.replication === 'newest_first';
-    if (batch.size === 0 && !newestFirstEnd && !(end && writer.spansBatches)) return;
+    const listedInFull = last && onCadence;
+    if (batch.size === 0 && !newestFirstEnd && !listedInFull && !(end && writer.spansBatches)) return;
     const rows = batch.take();
+    const shapedBy = model;
     const newestOrCapped = newest === undefined ? undefined : capAtClock(newest, sourceClock(context));
     // A bookmark goes with rows, or ends a newest-first read; an empty end only closes a unit.
     const carries = rows.length > 0 || newestFirstEnd;
     const saveBookmark = carries && (savesBookmarkPerBatch || (last && stream.replication === 'newest_first')) ? newestOrCapped : undefined;
-    commits.start(() => writer.write(rows, saveBookmark, end));
+    const listed = listedInFull
+      ? (session: WarehouseSession) => context.store.saveBookmark(session, listedKey(stream.name), context.loadedAt, context.loadId)
+      : undefined;
+    commits.start(() => writer.write(shapedBy, rows, saveBookmark, end, listed));
   };
   reporter.info('stream_started', `${stream.name}: reading${bookmark && stream.replication !== 'full' ? ` changes since ${bookmark}` : ' everything'}`, {
     stream: stream.name,
@@ -140,6 +151,14 @@ export async function loadStream(
     // (and paid for), which is committed like the rest.
     for await (const page of readStream(pipedrive, stream, bookmark, context.shouldStop)) {
       stats.pages += 1;
+      await context.beforeShaping?.(stream, page.records);
+      const current = modelOf(context, stream.table);
+      if (current !== model) {
+        // Rows shaped by the previous model commit with the columns it knew, before any row of the new one.
+        await commits.settle();
+        flush(false, false);
+        model = current;
+      }
       // Shaped timestamps are canonical ISO text, so only values sorting after the clock's
       // second need the exact check: the hot loop pays a string comparison per record.
       const clock = sourceClock(context);

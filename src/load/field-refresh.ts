@@ -167,6 +167,15 @@ function collectUnknown(known: KnownFields, records: readonly Readonly<Record<st
   return found;
 }
 
+/** What in `records` the definitions do not describe (`<key>`, `<key>=<option id>`): the check before shaping, alone. */
+export function unknownFieldValues(
+  definitions: readonly FieldDefinition[],
+  records: readonly Readonly<Record<string, unknown>>[],
+  api: 'v1' | 'v2',
+): string[] {
+  return collectUnknown(knownFieldsOf(definitions, [], []), records, api === 'v1');
+}
+
 /**
  * The field metadata of one run: the definitions in use per entity, and the re-read a record with
  * something unknown triggers. `fields` is the run's own map, updated in place, so the pipeline,

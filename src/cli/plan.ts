@@ -1,5 +1,8 @@
 import type { Argv, CommandModule } from 'yargs';
-import type { RunEstimate, StreamEstimate } from '../load/estimate.js';
+import type { DayEstimate, RunEstimate, StreamEstimate } from '../load/estimate.js';
+import { describeRefresh, parseRefreshLists } from '../load/list-cadence.js';
+import { DEFAULT_SCHEDULE } from '../ci/schedule.js';
+import { parseEvery } from '../watch/schedule.js';
 import { previewPlan } from '../load/preview.js';
 import type { BudgetSettings } from '../pipedrive/settings.js';
 import { formatTable, type Reporter } from './output.js';
@@ -17,6 +20,8 @@ interface PlanArgs extends CommonArgs {
   readonly maxTokens?: number;
   readonly since?: string;
   readonly history?: string;
+  readonly every: string;
+  readonly refreshLists: string;
 }
 
 export function planCommand(result: CommandResult): CommandModule<object, PlanArgs> {
@@ -45,10 +50,22 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
         .option('history', {
           type: 'string',
           describe: 'Show the <table>_history tables a load --history would create (deals,persons or all; also history: in profiles.yml)',
+        })
+        .option('every', {
+          type: 'string',
+          default: DEFAULT_SCHEDULE,
+          describe: 'The schedule the loads run on (load --every, the init-ci schedule), for the tokens a day costs',
+        })
+        .option('refresh-lists', {
+          type: 'string',
+          default: '6h',
+          describe: 'The list cadence the loads run with (load --refresh-lists)',
         }) as unknown as Argv<PlanArgs>,
     handler: (args) =>
       result.run(args, async (reporter) => {
         checkNumericFlags(args);
+        const refreshListsMs = parseRefreshLists(args.refreshLists);
+        const everyMs = parseEvery(args.every);
         const streams = selectStreams(args.streams);
         const target = resolveTargetFor(args);
         const since = resolveStartDate(args.since, target.target.settings['start_date']);
@@ -73,6 +90,8 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
               ...(since === undefined ? {} : { since }),
               company,
               history,
+              refreshListsMs,
+              everyMs,
             });
             if (preview.company === 'adopt') {
               reporter.info('plan_company', `-- The next load records Pipedrive ${describeCompany(company)} as the company of ${destination.schema}.`);
@@ -96,6 +115,7 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
               { requests: usage.requests, tokens: usage.tokens },
             );
             reportEstimate(reporter, preview.estimate, source.budget, preview.tokensToAdvance);
+            reportDay(reporter, preview.day, args.every, refreshListsMs);
             return 0;
           } finally {
             await destination.close();
@@ -106,6 +126,25 @@ export function planCommand(result: CommandResult): CommandModule<object, PlanAr
       }),
   };
 }
+
+/** The tokens a day of scheduled loads costs (estimate.ts, estimateDay), against a one-seat Lite plan's budget. */
+function reportDay(reporter: Reporter, day: DayEstimate, every: string, refreshListsMs: number): void {
+  const lists =
+    refreshListsMs <= 0
+      ? 'the lists and field metadata read every run (--refresh-lists always)'
+      : `${day.listReadsPerDay} read(s) of the lists and field metadata (${day.listReadTokens.toLocaleString('en-US')} tokens each, ${describeRefresh(refreshListsMs)})`;
+  reporter.info(
+    'plan_day',
+    `-- A day of loads every ${every} with nothing changed: ${day.tokens.toLocaleString('en-US')} tokens ` +
+      `(${day.runsPerDay} runs of ${day.quietRunTokens.toLocaleString('en-US')} tokens, ${lists}; ` +
+      `${((100 * day.tokens) / LITE_SEAT_DAILY_TOKENS).toFixed(0)}% of a one-seat Lite plan's ${LITE_SEAT_DAILY_TOKENS.toLocaleString('en-US')}). ` +
+      'Changed records add a page per page of changes; the daily key scans for deletes come on top.',
+    { tokens_per_day: day.tokens, runs_per_day: day.runsPerDay, quiet_run_tokens: day.quietRunTokens, list_read_tokens: day.listReadTokens, list_reads_per_day: day.listReadsPerDay },
+  );
+}
+
+/** Pipedrive's daily budget for one seat of the Lite plan (30,000 × plan multiplier × seats). */
+const LITE_SEAT_DAILY_TOKENS = 30_000;
 
 const MARK = { exact: '', estimate: '≈ ', 'at-least': '≥ ' } as const;
 

@@ -16,6 +16,7 @@ import { ACCOUNT_STREAM } from '../check/account.js';
 import { fieldsStreamFor, pageSizeOf, STREAMS, type StreamDefinition } from '../pipedrive/catalog.js';
 import { tokenCost } from '../pipedrive/costs.js';
 import { fieldEntitiesFor } from './schema-sync.js';
+import { DEFAULT_LIST_REFRESH_MS, describeRefresh, listDue, listedKey, readsOnCadence } from './list-cadence.js';
 import { UNAVAILABLE_RECHECK_MS, unavailableKey } from './stream-loader.js';
 
 /** How long a load skips a stream whose add-on was missing (stream-loader.ts, recentlyUnavailable). */
@@ -66,6 +67,19 @@ export interface EstimateBasis {
   readonly tableRows: ReadonlyMap<string, number>;
   /** Every stream of the catalog, to know which streams share a table. Default: STREAMS. */
   readonly catalog?: readonly StreamDefinition[];
+  /** The load's list cadence (--refresh-lists; list-cadence.ts): 0 reads the lists every run. Default 6 h. */
+  readonly refreshListsMs?: number;
+}
+
+/** Whether the next load reads a list on the cadence (or an entity's field metadata) in full. */
+function listDueIn(basis: EstimateBasis, name: string): boolean {
+  return basis.fullRefresh || listDue(basis.refreshListsMs ?? DEFAULT_LIST_REFRESH_MS, basis.bookmarks.get(listedKey(name)), basis.now);
+}
+
+function notDueBasis(basis: EstimateBasis, name: string): string {
+  const every = describeRefresh(basis.refreshListsMs ?? DEFAULT_LIST_REFRESH_MS);
+  const needs = name.endsWith('_fields') ? ' or when a record needs it' : '';
+  return `not due: read at ${basis.bookmarks.get(listedKey(name)) ?? '?'}; read ${every} (--refresh-lists)${needs}`;
 }
 
 /**
@@ -106,6 +120,10 @@ export function estimateRun(streams: readonly StreamDefinition[], basis: Estimat
   for (const entity of fieldEntitiesFor(streams)) {
     const metadata = fieldsStreamFor(entity);
     const read = basis.metadataRequests.get(metadata.name);
+    if (!listDueIn(basis, metadata.name)) {
+      estimates.push(figure(metadata, 0, 'exact', notDueBasis(basis, metadata.name)));
+      continue;
+    }
     estimates.push(
       read === undefined
         ? figure(metadata, 1, 'at-least', 'unknown (at least 1 page): plan did not read it', true)
@@ -162,6 +180,8 @@ export function estimateStream(stream: StreamDefinition, basis: EstimateBasis): 
     }
     return figure(stream, 1, 'at-least', `asks again whether ${stream.requires} is there (missing at ${missingSince})`);
   }
+  const resting = readsOnCadence(stream) && (stream.replication === 'full' || basis.bookmarks.has(stream.name));
+  if (resting && !listDueIn(basis, stream.name)) return figure(stream, 0, 'exact', notDueBasis(basis, stream.name));
   if (stream.pagination === 'none') return figure(stream, 1, 'exact', 'one request: the list is not paginated');
   if (stream.children) return estimateChildren(stream, stream.children, basis);
   const pageSize = pageSizeOf(stream);
@@ -176,7 +196,7 @@ export function estimateStream(stream: StreamDefinition, basis: EstimateBasis): 
   const last = stream.replication === 'full' ? basis.lastLoaded.get(stream.name) : undefined;
   if (last !== undefined) {
     const pages = Math.max(1, last.pages);
-    return figure(stream, pages, 'estimate', `read in full every run; load ${last.loadId} read ${pages} page(s)`);
+    return figure(stream, pages, 'estimate', `read in full; load ${last.loadId} read ${pages} page(s)`);
   }
   // A table's rows count a stream's records only when no other stream writes that table.
   const sharing = (basis.catalog ?? STREAMS).filter((other) => other.name !== stream.name && other.table === stream.table);
@@ -223,4 +243,50 @@ function figure(
 ): StreamEstimate {
   const tokensPerRequest = tokenCost(stream.api, 'GET', stream.path);
   return { stream: stream.name, requests, tokens: requests * tokensPerRequest, tokensPerRequest, certainty, unknown, basis };
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** What a day of scheduled loads costs once the first load is behind (estimateDay). */
+export interface DayEstimate {
+  readonly runsPerDay: number;
+  /** A run with nothing changed: the account check and one page per stream read every run. */
+  readonly quietRunTokens: number;
+  /** What a run reads on top when the list cadence is due: the lists and the field metadata. */
+  readonly listReadTokens: number;
+  readonly listReadsPerDay: number;
+  /** runsPerDay × quietRunTokens + listReadsPerDay × listReadTokens; changes and key scans come on top. */
+  readonly tokens: number;
+}
+
+/**
+ * The tokens a day of loads every `everyMs` costs when nothing changes: the steady state of a
+ * schedule, whatever the next run needs (a first run, a due cadence). Changes add one page per
+ * page of changed records; the daily key scans for deletes (README.md#deletes) come on top.
+ */
+export function estimateDay(streams: readonly StreamDefinition[], basis: EstimateBasis, everyMs: number): DayEstimate {
+  const refreshMs = basis.refreshListsMs ?? DEFAULT_LIST_REFRESH_MS;
+  const runsPerDay = Math.max(1, Math.floor(DAY_MS / everyMs));
+  const listReadsPerDay = refreshMs <= everyMs ? runsPerDay : Math.min(runsPerDay, Math.ceil(DAY_MS / refreshMs));
+  // Every list due, every incremental stream with its bookmark: the two kinds of run of a schedule.
+  const due: EstimateBasis = { ...basis, fullRefresh: false, refreshListsMs: 0 };
+  let quietRunTokens = accountEstimate().tokens;
+  let listReadTokens = 0;
+  for (const entity of fieldEntitiesFor(streams)) {
+    const metadata = fieldsStreamFor(entity);
+    listReadTokens += Math.max(1, basis.metadataRequests.get(metadata.name) ?? 1) * tokenCost(metadata.api, 'GET', metadata.path);
+  }
+  for (const stream of streams) {
+    if (stream.describes || stream.children) continue;
+    const cost = tokenCost(stream.api, 'GET', stream.path);
+    if (readsOnCadence(stream)) {
+      const bookmarked = stream.replication === 'full' || stream.replicationKey === undefined ? due : { ...due, bookmarks: new Map([...due.bookmarks, [stream.name, 'steady']]) };
+      listReadTokens += estimateStream(stream, bookmarked).tokens;
+    } else {
+      quietRunTokens += cost; // one page when nothing changed
+    }
+  }
+  if (refreshMs <= 0) quietRunTokens += listReadTokens;
+  const tokens = refreshMs <= 0 ? runsPerDay * quietRunTokens : runsPerDay * quietRunTokens + listReadsPerDay * listReadTokens;
+  return { runsPerDay, quietRunTokens, listReadTokens, listReadsPerDay, tokens };
 }

@@ -13,7 +13,7 @@ import { StateStore } from '../state/store.js';
 import type { RunRecord } from '../state/types.js';
 import type { CompanyRecord } from '../state/types.js';
 import { START_DATE_KEY } from './start-date.js';
-import { estimateRun, tokensToAdvance, type EstimateBasis, type LoadedRead, type RunEstimate } from './estimate.js';
+import { estimateDay, estimateRun, tokensToAdvance, type DayEstimate, type EstimateBasis, type LoadedRead, type RunEstimate } from './estimate.js';
 import { matchCompany } from './preflight.js';
 import { SchemaSync, buildModels, readFieldMetadata } from './schema-sync.js';
 import { previewHistory } from '../history/preview.js';
@@ -30,7 +30,12 @@ export interface PlanPreview {
   readonly tokensToAdvance: number;
   /** `adopt` when the schema has no company record yet: the next load records the token's. */
   readonly company: 'adopt' | 'same' | 'renamed';
+  /** A day of loads at the schedule (`everyMs`), nothing changed: estimate.ts, estimateDay. */
+  readonly day: DayEstimate;
 }
+
+/** The schedule `init-ci` writes and Pipedrive's own replication keeps: every 30 minutes. */
+const DEFAULT_EVERY_MS = 30 * 60 * 1000;
 
 /** How many recorded runs to search for each stream's last complete read. */
 const RUNS_SEARCHED = 50;
@@ -49,6 +54,10 @@ export async function previewPlan(options: {
   readonly company: CompanyRecord;
   /** History mode: the tables whose `<table>_history` the load would create or evolve. */
   readonly history?: readonly HistoryChoice[];
+  /** The load's list cadence (--refresh-lists), in ms; 0 every run. Default 6 h. */
+  readonly refreshListsMs?: number;
+  /** The schedule the day's figure is for (--every, the CI schedule). Default 30 minutes. */
+  readonly everyMs?: number;
 }): Promise<PlanPreview> {
   const { pipedrive, warehouse, schema, streams } = options;
   const store = new StateStore(warehouse, schema);
@@ -74,9 +83,11 @@ export async function previewPlan(options: {
     metadataRequests: new Map([...pipedrive.usage.byStream()].map(([stream, usage]) => [stream, usage.requests])),
     lastLoaded: stateKnown ? lastLoadedReads(await store.readRuns(RUNS_SEARCHED)) : new Map(),
     tableRows: await countRows(warehouse, schema, tablesToCount(streams, actual)),
+    ...(options.refreshListsMs === undefined ? {} : { refreshListsMs: options.refreshListsMs }),
   };
   const estimate = estimateRun(streams, basis);
-  return { statements, loaderTablesMissing, estimate, tokensToAdvance: tokensToAdvance(estimate, streams, basis), company };
+  const day = estimateDay(streams, basis, options.everyMs ?? DEFAULT_EVERY_MS);
+  return { statements, loaderTablesMissing, estimate, tokensToAdvance: tokensToAdvance(estimate, streams, basis), company, day };
 }
 
 /** Per stream, the pages of the newest recorded run in which it was loaded to the end. */

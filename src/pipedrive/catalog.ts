@@ -13,7 +13,8 @@
  * - `newest_first`: no `updated_since`, but the list sorts by update_time: read newest first and
  *   stop at the bookmark (products, archived leads, files). The bookmark moves only once the
  *   whole read has been committed.
- * - `full`: neither (pipelines, stages, users, small setup lists, call logs): re-read each run;
+ * - `full`: neither (pipelines, stages, users, small setup lists, call logs): re-read in full when
+ *   the list cadence is due (src/load/list-cadence.ts, `--refresh-lists`);
  *   rows that are no longer listed are marked deleted for free.
  * - Archived deals and leads are excluded from the normal lists since 2025-07-15, so they are a
  *   second stream feeding the same table (rows carry `is_archived`).

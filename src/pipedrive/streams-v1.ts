@@ -15,7 +15,7 @@ const LEADS = {
   fieldsOf: 'deal',
 } as const;
 
-/** Unpaginated v1 lists of setup data: one request each, re-read every run. */
+/** Unpaginated v1 lists of setup data: one request each, re-read when the list cadence is due. */
 function setupList(name: string, path: string, extra: Partial<StreamDefinition> = {}): StreamDefinition {
   return { name, table: name, api: 'v1', path, pagination: 'none', primaryKey: ['id'], replication: 'full', ...extra };
 }

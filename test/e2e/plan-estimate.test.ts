@@ -161,8 +161,11 @@ describe('plan estimates the next load', () => {
     expect(actual.code).toBe(0);
     expectClaimsHold(estimate, actual);
     expect(actual.sandboxSpent).toEqual({ requests: estimate.total.requests, tokens: estimate.total.tokens });
-    // Full streams are estimated from the last run that read them to the end.
-    expect(estimate.streams.get('stages')?.certainty).toBe('estimate');
+    // Lists wait for their cadence (src/load/list-cadence.ts): none is read, exactly.
+    expect(estimate.streams.get('stages')).toMatchObject({ requests: 0, certainty: 'exact' });
+    // When due, a full stream is estimated from the last run that read it to the end.
+    const due = await plan(['--refresh-lists', 'always']);
+    expect(due.streams.get('stages')?.certainty).toBe('estimate');
   });
 
   it('after changes: every minimum holds, and the exact parts stay exact', async () => {

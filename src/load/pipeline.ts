@@ -1,9 +1,12 @@
 /**
  * The main job: read the selected catalog streams and upsert them into the target schema.
  *
- *   migrate → read state (bookmarks, column map) → read field metadata → build table models
- *   → evolve the schema → field tables → streams, several at once → children (deal products)
- *   → deletes (free where a table was listed in full, else key scans on the cadence)
+ *   migrate → read state (bookmarks, column map) → field metadata (read from Pipedrive when
+ *   the list cadence is due, else as stored in `<entity>_fields`) → build table models
+ *   → evolve the schema → field tables → streams, several at once, lists only when due
+ *   (list-cadence.ts; a record needing unknown field metadata re-reads it: field-refresh.ts)
+ *   → children (deal products) → deletes (free where a table was listed in full, else key
+ *   scans on the cadence)
  *
  * Independent streams are read concurrently; the client's rate limiter keeps all of them inside
  * the plan's burst limit, and every warehouse transaction goes through one queue.

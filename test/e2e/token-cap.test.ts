@@ -21,8 +21,11 @@ vi.setConfig({ testTimeout: 300_000 });
 let sandbox: Sandbox;
 let dir: string;
 
+// The field metadata is read at every run here (--refresh-lists always), as these costs assume:
+// on the list cadence a run between its reads spends less, and a record that needs the metadata
+// again spends it at once (src/load/list-cadence.ts, field-refresh.ts).
 function cli(args: readonly string[]): Promise<CliResult> {
-  return spawnCli([...args, '--schema', 'capped', '--pipedrive-url', sandbox.url, '--requests-per-2s', '1000'], {
+  return spawnCli([...args, '--schema', 'capped', '--pipedrive-url', sandbox.url, '--requests-per-2s', '1000', '--refresh-lists', 'always'], {
     cwd: dir,
     env: { PIPEDRIVE_API_TOKEN: sandbox.adminToken, HOME: dir, DBT_PROFILES_DIR: undefined },
   });

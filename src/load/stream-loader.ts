@@ -14,7 +14,7 @@
 import type { WarehouseSession } from '../../adapters/types.js';
 import { AuthenticationError, isLoaderError, SourceTerminalError } from '../errors.js';
 import type { StreamDefinition } from '../pipedrive/catalog.js';
-import { capAtClock, isAfterClock, isoSecondsOf } from '../state/bookmarks.js';
+import { capAtClock, isAfterClock, isoSecondsOf, timestampMillisOf } from '../state/bookmarks.js';
 import { RowBatch } from './batch.js';
 import { listedKey, readsOnCadence } from './list-cadence.js';
 import { BackgroundCommits } from './background-commits.js';
@@ -121,6 +121,8 @@ export async function loadStream(
   const keys: unknown[] = [];
   const savesBookmarkPerBatch = stream.replication === 'incremental';
   let newest: string | undefined;
+  // A read with two cursors (windows.ts) proves less than its newest record: the bookmark stops at its limit.
+  let limit: string | undefined;
   const future = new FutureRecords();
   const commits = new BackgroundCommits();
   const writer = streamWriter(context, stats, model, stream);
@@ -134,7 +136,8 @@ export async function loadStream(
     if (batch.size === 0 && !newestFirstEnd && !listedInFull && !(end && writer.spansBatches)) return;
     const rows = batch.take();
     const shapedBy = model;
-    const newestOrCapped = newest === undefined ? undefined : capAtClock(newest, sourceClock(context));
+    const safe = newest === undefined || limit === undefined || timestampMillisOf(newest) <= timestampMillisOf(limit) ? newest : limit;
+    const newestOrCapped = safe === undefined ? undefined : capAtClock(safe, sourceClock(context));
     // A bookmark goes with rows, or ends a newest-first read; an empty end only closes a unit.
     const carries = rows.length > 0 || newestFirstEnd;
     const saveBookmark = carries && (savesBookmarkPerBatch || (last && stream.replication === 'newest_first')) ? newestOrCapped : undefined;
@@ -151,6 +154,7 @@ export async function loadStream(
     // (and paid for), which is committed like the rest.
     for await (const page of readStream(pipedrive, stream, bookmark, context.shouldStop)) {
       stats.pages += 1;
+      limit = page.bookmarkLimit;
       await context.beforeShaping?.(stream, page.records);
       const current = modelOf(context, stream.table);
       if (current !== model) {

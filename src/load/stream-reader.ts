@@ -10,6 +10,9 @@
  *   record older than the bookmark (minus the same overlap), so an unchanged list costs one page.
  * - full, or no bookmark: everything, in the API's default (id) order for full streams.
  *
+ * A long incremental read whose endpoint accepts `updated_until` gets a second cursor, from the
+ * newest end, once it has read a few pages (windows.ts); its pages say how far the bookmark may go.
+ *
  * Reads that go to the end ask for each next page while the current one is processed; a
  * newest-first read with a bookmark stops early, so it asks one page at a time. No read asks for
  * a page once a stop is requested (read-ahead.ts).
@@ -19,6 +22,7 @@ import type { PipedriveClient, QueryParams } from '../pipedrive/client.js';
 import { paginate, type Page } from '../pipedrive/paginate.js';
 import { bookmarkWithOverlap } from '../state/bookmarks.js';
 import { readPages } from './read-ahead.js';
+import { canReadTwoEnded, secondCursorAfterPages, twoEndedPages, type StreamPage } from './windows.js';
 
 function sortParams(stream: StreamDefinition, key: string, direction: 'asc' | 'desc'): QueryParams {
   return stream.api === 'v1'
@@ -59,8 +63,11 @@ export function readStream(
   stream: StreamDefinition,
   bookmark: string | undefined,
   stopRequested: () => boolean,
-): AsyncIterable<Page> {
-  const pages = paginate(client, stream, requestParams(stream, bookmark));
+): AsyncIterable<StreamPage> {
+  const params = requestParams(stream, bookmark);
+  const afterPages = secondCursorAfterPages();
+  if (afterPages !== undefined && canReadTwoEnded(stream)) return twoEndedPages(client, stream, params, { stopRequested, afterPages });
+  const pages = paginate(client, stream, params);
   const key = stream.replicationKey;
   if (stream.replication !== 'newest_first' || bookmark === undefined || key === undefined) {
     return readPages(pages, { readAhead: true, stopRequested });

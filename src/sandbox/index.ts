@@ -19,6 +19,7 @@ import { Faults } from './faults.js';
 import type { SandboxEntity, SandboxRecord } from './generation-context.js';
 import { STAGES_PER_PIPELINE } from './generators-crm.js';
 import { FIXED_COUNTS } from './generators-setup.js';
+import { Latency, type LatencyOptions } from './latency.js';
 import { RateLimiter } from './rate-limit.js';
 import type { Viewer } from './routes-v2.js';
 import { handleApiRequest } from './server.js';
@@ -32,6 +33,7 @@ export type { SandboxFieldEntity, SandboxMutations } from './dataset.js';
 export { ADDON_MISSING_MESSAGE } from './routes-projects.js';
 export type { FaultInjector, FaultKind, FaultSpec } from './faults.js';
 export { FAULT_KINDS } from './faults.js';
+export type { LatencyOptions } from './latency.js';
 export type { SandboxStats, StatsSnapshot, RouteStats } from './stats.js';
 
 export interface SandboxToken {
@@ -78,6 +80,11 @@ export interface SandboxOptions {
   requestsPer2s?: number;
   /** Company-wide daily token budget, default 10,000,000. Resets when the sandbox clock passes midnight UTC. */
   dailyTokenBudget?: number;
+  /**
+   * Response time of every API request (not the control API), default none. Pipedrive takes
+   * 300 ms to a second for a page of 500 records: `{ ms: 300, jitter: 0.5 }` plays that.
+   */
+  latency?: LatencyOptions;
 }
 
 export interface Sandbox {
@@ -152,6 +159,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const stats = new Stats();
   const limiter = new RateLimiter(options.requestsPer2s ?? 1000, options.dailyTokenBudget ?? 10_000_000, () => Math.floor(dataset.now / 86_400));
   const adminUserId = tokens.find((t) => t.admin)?.userId ?? 1;
+  const latency = options.latency && options.latency.ms > 0 ? new Latency({ seed, ...options.latency }) : undefined;
 
   const serve = (entity: SandboxEntity, id: number): SandboxRecord => serveRecord(dataset, entity, id, adminUserId);
 
@@ -160,7 +168,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const work = url.pathname.startsWith('/_sandbox/')
       ? handleControl({ dataset, faults, stats, serve }, req, res, url)
-      : handleApiRequest({ dataset, faults, stats, limiter, viewers }, req, res, url);
+      : handleApiRequest({ dataset, faults, stats, limiter, viewers, latency }, req, res, url);
     work.catch(() => res.destroy());
   });
   server.on('connection', (socket) => {

@@ -10,6 +10,7 @@ import type { FaultSpec, Faults } from './faults.js';
 import { withFreshCursor } from './faults.js';
 import type { Reply } from './http-util.js';
 import { ApiError, bodyText, cloudflareReply, errorReply } from './http-util.js';
+import type { Latency } from './latency.js';
 import type { RateDecision, RateLimiter } from './rate-limit.js';
 import { handleUsers, handleUsersMe, handleV1Fields, isV1FieldsPath } from './routes-v1.js';
 import type { ApiRequest, Viewer } from './routes-v2.js';
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   readonly stats: Stats;
   readonly limiter: RateLimiter;
   readonly viewers: ReadonlyMap<string, Viewer>;
+  /** Pipedrive's response time, when the sandbox plays it (latency.ts). */
+  readonly latency?: Latency;
 }
 
 function route(api: ApiVersion, path: string): ((dataset: Dataset, request: ApiRequest) => Reply) | undefined {
@@ -127,6 +130,8 @@ export async function handleApiRequest(deps: PipelineDeps, req: IncomingMessage,
     return;
   }
   deps.stats.record(routeKey, cost);
+  // Admitted on arrival, as Pipedrive counts it; answered after its processing time.
+  if (deps.latency) await sleep(deps.latency.next());
   const fault = deps.faults.take(url.pathname);
   const replaced = fault ? faultReply(fault, decision) : {};
   if (replaced.reply) {

@@ -1,15 +1,11 @@
 /**
- * The PostgreSQL scenario of `npm run bench`: end-to-end rows/s from the sandbox into PostgreSQL,
- * next to a bare COPY of the very same rows into an identical table (the physical limit), their
- * ratio, and the loader's peak RSS. Uses BENCH_DATABASE_URL, else TEST_DATABASE_URL, else the
- * local server at 127.0.0.1:5432, in a fresh database that is dropped afterwards.
+ * PostgreSQL for `npm run bench`: a fresh database (BENCH_DATABASE_URL, else TEST_DATABASE_URL,
+ * else the local server at 127.0.0.1:5432) dropped afterwards, the profile pointing at it, and the
+ * CPU its backends spend, read from /proc when the server is local.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
-import { Readable, Writable } from 'node:stream';
 import pg from 'pg';
-import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { stringify } from 'yaml';
 
 export interface PostgresBenchDatabase {
@@ -55,7 +51,7 @@ export function writePostgresProfile(dir: string, settings: Record<string, unkno
 }
 
 /** CPU seconds (user + system) a local process has used so far, from /proc; undefined elsewhere. */
-function processCpuSeconds(pid: number): number | undefined {
+export function processCpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
@@ -102,38 +98,4 @@ export async function watchBackendCpu(adminUrl: URL, database: string): Promise<
       return local ? [...latest.values()].reduce((sum, cpu) => sum + cpu, 0) : undefined;
     },
   };
-}
-
-export interface BareCopy {
-  readonly rows: number;
-  readonly seconds: number;
-  /** CPU seconds of the PostgreSQL backend that ran the COPY, when the server is local. */
-  readonly serverCpuSeconds: number | undefined;
-}
-
-/** COPYs the loaded table out, then times a bare COPY of those rows into an identical table. */
-export async function bareCopyRate(url: URL, schema: string, table: string): Promise<BareCopy> {
-  const client = new pg.Client({ connectionString: url.href });
-  await client.connect();
-  try {
-    const chunks: Buffer[] = [];
-    await pipeline(
-      client.query(copyTo(`COPY "${schema}"."${table}" TO STDOUT`)),
-      new Writable({ write(chunk: Buffer, _encoding, done) { chunks.push(chunk); done(); } }),
-    );
-    await client.query(`CREATE TABLE "${schema}"."bare_copy" (LIKE "${schema}"."${table}" INCLUDING ALL)`);
-    const backend = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]?.pid ?? 0;
-    const cpuBefore = processCpuSeconds(backend);
-    const started = process.hrtime.bigint();
-    await client.query('BEGIN');
-    await pipeline(Readable.from(chunks), client.query(copyFrom(`COPY "${schema}"."bare_copy" FROM STDIN`)));
-    await client.query('COMMIT');
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    const cpuAfter = processCpuSeconds(backend);
-    const serverCpuSeconds = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuAfter - cpuBefore;
-    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM "${schema}"."bare_copy"`);
-    return { rows: Number(rows[0]?.n ?? 0), seconds, serverCpuSeconds };
-  } finally {
-    await client.end();
-  }
 }

@@ -26,7 +26,7 @@ function nextCursor(body: Buffer): string | null {
 
 const DEAL_LISTS = ['/api/v2/deals?status=open,won,lost,deleted', '/api/v2/deals/archived?status=open,won,lost,deleted'];
 
-export async function warmDeals(sandbox: Sandbox): Promise<WarmUp> {
+export async function warmDeals(sandbox: Pick<Sandbox, 'url' | 'adminToken'>): Promise<WarmUp> {
   const started = process.hrtime.bigint();
   let pages = 0;
   let bytes = 0;

@@ -1,0 +1,56 @@
+/**
+ * The API sets the pace: the sandbox answers like Pipedrive (300 ms a request, ± 50%) within a
+ * plan's burst limit (Lite 20, Ultimate 120 requests per 2 s), and the loader reads 200k
+ * activities, 100k deals and 50k persons into PostgreSQL (BENCH_PACED_SCALE scales the counts).
+ * Each plan runs twice: one cursor per stream, then with a second cursor on long streams
+ * (src/load/windows.ts), each into a fresh schema.
+ *
+ * What the API allows: every request the one-cursor run made, either spread over four cursors
+ * (the stream pool) at 300 ms each, or at the plan's burst limit, whichever is slower.
+ */
+import { integer, loadAverage, runLoader } from './measure.js';
+import { startRemoteSandbox } from './remote-sandbox.js';
+import { LOADER_SCHEMA, postgresTarget } from './targets.js';
+
+const LATENCY_MS = 300;
+const CURSORS = 4;
+const PLANS = [['lite', 20], ['ultimate', 120]] as const;
+
+export async function apiPacedScenario(dir: string): Promise<void> {
+  const scale = Number(process.env.BENCH_PACED_SCALE ?? 1);
+  const deals = Math.round(100_000 * scale);
+  console.log(`\n## api-paced: ${integer(2 * deals)} activities, ${integer(deals)} deals, ${integer(deals / 2)} persons into PostgreSQL, ` +
+    `${LATENCY_MS} ms ± 50% a request (load average ${await loadAverage()})`);
+  const target = await postgresTarget(dir);
+  if (!target) return;
+  try {
+    for (const [plan, burst] of PLANS) {
+      const sandbox = await startRemoteSandbox({ seed: 42, deals, persons: deals / 2, activities: 2 * deals, latency: { ms: LATENCY_MS, jitter: 0.5 }, requestsPer2s: burst });
+      try {
+        let oneCursorRequests = 0;
+        for (const [mode, after] of [['one cursor per stream', 'never'], ['second cursor on long streams', '']] as const) {
+          await target.resetLoader();
+          await sandbox.resetStats();
+          const args = ['load', '--schema', LOADER_SCHEMA, '--pipedrive-url', sandbox.url, '--pipedrive-plan', plan, '--streams', 'activities,deals,persons', ...target.loaderArgs];
+          const run = await runLoader(dir, args, sandbox.adminToken, 'child.mjs', after === '' ? {} : { PIPEDRIVE_LOADER_SECOND_CURSOR_AFTER: after });
+          const spent = await sandbox.stats();
+          if (after === 'never') oneCursorRequests = spent.requests;
+          const latencyBound = (oneCursorRequests / CURSORS) * (LATENCY_MS / 1000);
+          const burstBound = oneCursorRequests / (burst / 2);
+          const bound = Math.max(latencyBound, burstBound);
+          const rows = (await target.count('activities')) + (await target.count('deals')) + (await target.count('persons'));
+          console.log(
+            `  ${plan} (${burst}/2 s), ${mode}: ${run.seconds.toFixed(1)} s wall, ${integer(rows)} rows, ${spent.requests} requests, ${spent.tokens} tokens, ` +
+              `loader CPU ${run.cpuSeconds.toFixed(1)} s, exit ${run.exitCode}; API bound ${bound.toFixed(1)} s ` +
+              `(${oneCursorRequests} requests ÷ ${CURSORS} × ${LATENCY_MS} ms = ${latencyBound.toFixed(1)} s, at ${burst}/2 s = ${burstBound.toFixed(1)} s): ` +
+              `ratio ${(run.seconds / bound).toFixed(2)} (target ≤ 1.1)`,
+          );
+        }
+      } finally {
+        await sandbox.close();
+      }
+    }
+  } finally {
+    await target.dispose();
+  }
+}

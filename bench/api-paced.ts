@@ -54,3 +54,45 @@ export async function apiPacedScenario(dir: string): Promise<void> {
     await target.dispose();
   }
 }
+
+/**
+ * The reader alone, in this process (fetch, decode, JSON.parse; nothing shaped or written): the
+ * activities list read by one cursor, then by the two-cursor reader, under the same latency and
+ * burst limit. On a machine too busy for the loader to keep up with the API, this still shows what
+ * the second cursor does to the time one stream's pages take.
+ */
+export async function apiPacedReadScenario(): Promise<void> {
+  const { PipedriveClient } = await import('../src/pipedrive/client.js');
+  const { paginate } = await import('../src/pipedrive/paginate.js');
+  const { STREAMS } = await import('../src/pipedrive/catalog.js');
+  const { requestParams } = await import('../src/load/stream-reader.js');
+  const { DEFAULT_SECOND_CURSOR_AFTER_PAGES, twoEndedPages } = await import('../src/load/windows.js');
+  const scale = Number(process.env.BENCH_PACED_SCALE ?? 1);
+  const deals = Math.round(100_000 * scale);
+  const stream = STREAMS.find((candidate) => candidate.name === 'activities');
+  if (!stream) throw new Error('no activities stream');
+  console.log(`\n## api-paced-read: ${integer(2 * deals)} activities read alone, ${LATENCY_MS} ms ± 50% a request (load average ${await loadAverage()})`);
+  for (const [plan, burst] of PLANS) {
+    const sandbox = await startRemoteSandbox({ seed: 42, deals, activities: 2 * deals, latency: { ms: LATENCY_MS, jitter: 0.5 }, requestsPer2s: burst });
+    try {
+      const client = () => new PipedriveClient({ baseUrl: sandbox.url, apiToken: sandbox.adminToken, requestsPer2s: burst });
+      const params = requestParams(stream, undefined);
+      const timed = async (pages: AsyncIterable<{ records: unknown[] }>) => {
+        await sandbox.resetStats();
+        const started = process.hrtime.bigint();
+        let records = 0;
+        for await (const page of pages) records += page.records.length;
+        return { seconds: Number(process.hrtime.bigint() - started) / 1e9, records, requests: (await sandbox.stats()).requests };
+      };
+      const one = await timed(paginate(client(), stream, params));
+      const two = await timed(twoEndedPages(client(), stream, params, { stopRequested: () => false, afterPages: DEFAULT_SECOND_CURSOR_AFTER_PAGES }));
+      console.log(
+        `  ${plan} (${burst}/2 s): one cursor ${one.seconds.toFixed(1)} s (${one.requests} requests, ${integer(one.records)} records; ` +
+          `${one.requests} × ${LATENCY_MS} ms = ${((one.requests * LATENCY_MS) / 1000).toFixed(1)} s), two cursors ${two.seconds.toFixed(1)} s ` +
+          `(${two.requests} requests, ${integer(two.records)} records): ${(one.seconds / two.seconds).toFixed(2)}× faster`,
+      );
+    } finally {
+      await sandbox.close();
+    }
+  }
+}

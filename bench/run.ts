@@ -11,6 +11,7 @@
  *   no-change-postgres,            every stream with nothing changed: wall, CPU, requests, tokens
  *   no-change-duckdb
  *   api-paced                      Pipedrive's page latency and burst limits, one and two cursors (api-paced.ts)
+ *   api-paced-read                 the same for reading the activities alone, in this process
  *   extract                        requests and tokens for a 10,000-deal sandbox next to the minimum possible
  *   cloud-cost                     jobs/statements, bytes staged, RSS and time into the BigQuery and
  *                                  Snowflake fakes (bench/cloud.ts)
@@ -28,7 +29,7 @@ import { minimum } from './minimum.js';
 import { bigqueryCost, snowflakeCost } from './cloud.js';
 import { firstLoadScenario, incrementalScenario } from './compare.js';
 import { noChangeScenario } from './no-change.js';
-import { apiPacedScenario } from './api-paced.js';
+import { apiPacedReadScenario, apiPacedScenario } from './api-paced.js';
 import { loadAverage, runLoader } from './measure.js';
 
 async function count(sandbox: Sandbox, entity: SandboxEntity, filter?: (r: Record<string, unknown>) => boolean): Promise<number> {
@@ -116,6 +117,7 @@ const scenarios: Record<string, (dir: string) => Promise<void>> = {
   'no-change-postgres': (dir) => noChangeScenario(dir, 'pg'),
   'no-change-duckdb': (dir) => noChangeScenario(dir, 'duckdb'),
   'api-paced': apiPacedScenario,
+  'api-paced-read': apiPacedReadScenario,
   extract: extractScenario,
   'cloud-cost': (dir) => cloudCostScenario(dir, Number(process.env.BENCH_CLOUD_DEALS ?? 100_000)),
   'history-100k': async (dir) => (await import('./history.js')).historyScenario(dir, Number(process.env.BENCH_HISTORY_DEALS ?? 100_000)),

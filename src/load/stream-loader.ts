@@ -154,7 +154,6 @@ export async function loadStream(
     // (and paid for), which is committed like the rest.
     for await (const page of readStream(pipedrive, stream, bookmark, context.shouldStop)) {
       stats.pages += 1;
-      limit = page.bookmarkLimit;
       await context.beforeShaping?.(stream, page.records);
       const current = modelOf(context, stream.table);
       if (current !== model) {
@@ -163,6 +162,8 @@ export async function loadStream(
         flush(false, false);
         model = current;
       }
+      // Only now: the rows flushed above must not carry a bookmark this page's limit allows.
+      limit = page.bookmarkLimit;
       // Shaped timestamps are canonical ISO text, so only values sorting after the clock's
       // second need the exact check: the hot loop pays a string comparison per record.
       const clock = sourceClock(context);

@@ -112,6 +112,12 @@ export interface Dialect {
    */
   dropStaging(staging: TableRef): StatementPlan;
   /**
+   * History mode's `_version_hash` of the row `alias` over `columns` (chosen and ordered by
+   * src/history): an MD5 in hex computed in the warehouse, the same for a value however it was
+   * written (timestamps as instants, whatever the session's time zone), NULL distinct from 'NULL'.
+   */
+  versionHash(alias: string, columns: readonly ColumnSpec[]): string;
+  /**
    * The SELECT of the rows `merge(spec)` writes from staging: one per key, chosen exactly as the
    * merge chooses (only `spec.columns`). upsertBatch joins it to the target to count, before the
    * merge and in its transaction, which keys are new and which rows' values change.

@@ -11,6 +11,7 @@
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { ColumnSpec, LogicalType, TableRef, TableSpec } from '../../src/schema/types.js';
 import type { Capabilities, Dialect, MergeSpec, StatementPlan } from '../types.js';
+import { versionHash } from './version-hash.js';
 
 /** The staging table's extra column: each row's position in the batch, to break ties. */
 export const STAGING_ROW_COLUMN = '_loader_staging_row';
@@ -203,6 +204,7 @@ export function createBigQueryDialect(project?: string): BigQueryDialect {
     logicalType,
     parameter,
     parameterAs,
+    versionHash: (alias, columns) => versionHash(quoteIdentifier, alias, columns),
 
     /**
      * The dataset is created in the location the job runs in (the client runs every job in the

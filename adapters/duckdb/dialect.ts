@@ -7,6 +7,7 @@
 import { columnDefinition as sharedColumnDefinition, createTableSql } from '../base/ddl.js';
 import type { Capabilities, Dialect, MergeSpec, StatementPlan } from '../types.js';
 import type { ColumnSpec, LogicalType, TableRef, TableSpec } from '../../src/schema/types.js';
+import { versionHash } from './version-hash.js';
 
 /**
  * The staging table's extra column holding each row's position in the batch. De-duplication
@@ -217,5 +218,6 @@ export const duckdbDialect: Dialect = {
   addColumns,
   merge,
   dropStaging,
+  versionHash: (alias, columns) => versionHash(quoteIdentifier, alias, columns),
   deduplicatedStaging,
 };

@@ -11,6 +11,7 @@ import { columnDefinition as sharedColumnDefinition, createTableSql } from '../b
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { ColumnSpec, LogicalType, TableRef, TableSpec } from '../../src/schema/types.js';
 import type { Capabilities, Dialect, MergeSpec, StatementPlan } from '../types.js';
+import { versionHash } from './version-hash.js';
 
 /**
  * The staging table's extra column holding each row's position in the batch. De-duplication
@@ -216,5 +217,6 @@ export const postgresDialect: Dialect = {
   addColumns,
   merge,
   dropStaging,
+  versionHash: (alias, columns) => versionHash(quoteIdentifier, alias, columns),
   deduplicatedStaging,
 };

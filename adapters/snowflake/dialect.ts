@@ -14,6 +14,7 @@ import { columnDefinition as sharedColumnDefinition, createTableSql } from '../b
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { ColumnSpec, LogicalType, TableRef, TableSpec } from '../../src/schema/types.js';
 import type { Capabilities, Dialect, MergeSpec, StatementPlan } from '../types.js';
+import { versionHash } from './version-hash.js';
 
 /** The staging column holding each row's position in the batch (ties go to the later row). */
 export const STAGING_ROW_COLUMN = '_loader_staging_row';
@@ -262,5 +263,6 @@ export const snowflakeDialect: Dialect = {
   addColumns,
   merge,
   dropStaging,
+  versionHash: (alias, columns) => versionHash(quoteIdentifier, alias, columns),
   deduplicatedStaging,
 };

@@ -35,6 +35,7 @@ function fakeDialect(multiColumnAlter: boolean): Dialect {
     merge: () => ({ inTransaction: [], afterTransaction: [] }),
     dropStaging: () => ({ inTransaction: [], afterTransaction: [] }),
     deduplicatedStaging: () => '',
+    versionHash: () => '',
   };
 }
 

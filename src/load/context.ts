@@ -108,8 +108,10 @@ async function sortRejects(context: LoadContext, model: TableModel, rows: readon
 }
 
 /**
- * One batch: new columns, rows, and whatever state the caller saves with them (a bookmark),
- * committed together in one transaction through the run's write queue. Values the shaper refused
+ * One batch through the run's write queue: first the new columns it needs, in their own
+ * transaction with the column map (ensureColumnsFor; additive and idempotent, so a crash after it
+ * only leaves an empty column), then its rows and whatever state the caller saves with them (a
+ * bookmark), committed together in one transaction. Values the shaper refused
  * are written to `_loader_rejects` in the same transaction; records without a usable primary key
  * are recorded there and not merged.
  */

@@ -11,10 +11,12 @@
  * Independent streams are read concurrently; the client's rate limiter keeps all of them inside
  * the plan's burst limit, and every warehouse transaction goes through one queue.
  *
- * Crash safety: each batch's rows, the columns it needs and its stream's bookmark commit in one
- * transaction (where the warehouse allows DDL in transactions; otherwise DDL runs first and is
- * idempotent). A crash at any moment leaves committed batches and their bookmarks; the rerun
- * resumes there, and the merge by primary key makes re-reads harmless.
+ * Crash safety: each batch's rows and its stream's bookmark commit in one transaction. The
+ * columns a batch needs are added before it, in a transaction of their own together with the
+ * column map (`SchemaSync.ensureColumnsFor`), on every warehouse: a crash between the two leaves
+ * an empty new column, which the rerun finds and fills. A crash at any moment leaves committed
+ * batches and their bookmarks; the rerun resumes there, and the merge by primary key makes
+ * re-reads harmless.
  */
 import type { WarehouseClient } from '../../adapters/types.js';
 import { BudgetExhaustedError, isLoaderError, SourceTerminalError, SourceTransientError } from '../errors.js';

@@ -107,6 +107,8 @@ export interface ReporterOptions {
 export class Reporter {
   private progressDrawn = false;
   private currentLoadId: string | undefined;
+  /** The reporter this quiet one was made from (quiet()), which follows its load id. */
+  private parent: Reporter | undefined;
   private readonly redactor: Redactor;
   private readonly interactive: boolean;
   private logsToStderr: boolean;
@@ -132,7 +134,11 @@ export class Reporter {
 
   /** A reporter that prints only warnings and errors, sharing this one's secrets and streams. */
   quiet(): Reporter {
-    return new Reporter(this.format, this.io, { ...this.options, quiet: true, interactive: false, redactor: this.redactor });
+    const quiet = new Reporter(this.format, this.io, { ...this.options, quiet: true, interactive: false, redactor: this.redactor });
+    // The run a quiet reporter logs for (a cycle of load --every) is this one's run too: a line
+    // this one prints meanwhile (stop_requested) names it, not the cycle before.
+    quiet.parent = this;
+    return quiet;
   }
 
   /** The load id of the run in progress: the last one a log line carried. */
@@ -165,7 +171,10 @@ export class Reporter {
   }
 
   log(level: LogLevel, event: string, message: string, fields: LogFields = {}): void {
-    if (fields.load_id !== undefined) this.currentLoadId = fields.load_id;
+    if (fields.load_id !== undefined) {
+      this.currentLoadId = fields.load_id;
+      if (this.parent !== undefined) this.parent.currentLoadId = fields.load_id;
+    }
     if (this.options.quiet && level === 'info') return;
     this.clearProgress();
     if (fields.stream !== undefined) this.trackStream(event, message, fields.stream);

@@ -126,6 +126,8 @@ describe('load --every', () => {
       expect(cycle.message).toMatch(/^run \d \(\d+s\): /);
     }
     const [first, second, stopped] = cycles;
+    // The stop request names the run it stops, not the one before.
+    expect(lines.find((line) => line.event === 'stop_requested')?.load_id).toBe(stopped?.load_id);
     expect(first?.records).toBe(second?.records);
     expect(first?.['next_run_in']).toEqual(expect.any(Number));
     expect(stopped?.['next_run_in']).toBeNull();

@@ -104,6 +104,15 @@ interface Tagged {
   readonly result: IteratorResult<Page>;
 }
 
+/**
+ * A page asked for ahead, awaited only after the page before it was handed over: its failure must
+ * not count as unhandled meanwhile (Node would end the process) but reach the await that follows.
+ */
+function ahead<T>(next: Promise<T>): Promise<T> {
+  next.catch(() => undefined);
+  return next;
+}
+
 function tagged(side: 'asc' | 'desc', next: Promise<IteratorResult<Page>>): Promise<Tagged> {
   const promise = next.then((result) => ({ side, result }));
   // Awaited through Promise.race; when the other side fails first, this one's failure is moot.
@@ -142,13 +151,13 @@ export async function* twoEndedPages(
   try {
     let ascLast: Position | undefined;
     let pages = 0;
-    let ascPending = asc.next();
+    let ascPending = ahead(asc.next());
     for (;;) {
       const { done, value: page } = await ascPending;
       if (done === true) return;
       pages += 1;
       ascLast = lastOf(page.records) ?? ascLast;
-      ascPending = asc.next();
+      ascPending = ahead(asc.next());
       yield page;
       if (pages >= options.afterPages && ascLast !== undefined && nextCursorOf(page.envelope) !== undefined && !options.stopRequested()) break;
     }
@@ -156,7 +165,7 @@ export async function* twoEndedPages(
     if (ascLast === undefined || untilMs <= ascLast.time) {
       // Nothing above the ascending cursor yet (a clock behind the records): stay with one.
       for (let next = await ascPending; next.done !== true; next = await ascPending) {
-        ascPending = asc.next();
+        ascPending = ahead(asc.next());
         yield next.value;
       }
       return;

@@ -261,7 +261,9 @@ describe.each([
     writeFileSync(users, foreignUsers);
     const stagesBefore = statSync(stages).mtimeMs;
     sandbox.mutate.addField('deal', { name: 'Churn risk', field_type: 'enum', options: ['Low', 'High'] });
-    const reload = await cli(['load', '--requests-per-2s', '1000']);
+    // No record uses the new field yet: only a field-metadata read brings it, so this load reads
+    // the metadata (the cadence, --refresh-lists, would within 6 h).
+    const reload = await cli(['load', '--requests-per-2s', '1000', '--refresh-lists', 'always']);
     expect(reload.code, reload.stderr).toBe(0);
 
     const result = await cli(['dbt-models']);

@@ -45,8 +45,8 @@ function cli(args: readonly string[]): Promise<CliResult> {
   });
 }
 
-async function load(): Promise<void> {
-  const result = await cli(['load', '--integration', INTEGRATION, '--requests-per-2s', '1000']);
+async function load(...extra: string[]): Promise<void> {
+  const result = await cli(['load', '--integration', INTEGRATION, '--requests-per-2s', '1000', ...extra]);
   expect(result.code, result.stderr).toBe(0);
 }
 
@@ -186,7 +186,9 @@ describe('dbt-sources', () => {
     if (!renamed) throw new Error('no varchar custom field');
     sandbox.mutate.renameField('deal', renamed.field_code, 'Renamed In Pipedrive');
     sandbox.mutate.addField('deal', { name: 'Churn risk', field_type: 'enum', options: ['Low', 'High'] });
-    await load();
+    // No record uses either change, so only a field-metadata read brings them: this load's (the
+    // cadence would bring them within --refresh-lists, 6 h by default).
+    await load('--refresh-lists', 'always');
 
     const result = await cli(['dbt-sources', '--integration', INTEGRATION, '--log-format', 'json']);
     expect(result.code, result.stderr).toBe(0);

@@ -15,7 +15,6 @@
  */
 import type { Dialect } from '../../adapters/types.js';
 import type { TableRef } from '../schema/types.js';
-import { versionHashSql } from './hash.js';
 import { hashedColumns, type HistoryTable } from './tables.js';
 
 function names(dialect: Dialect) {
@@ -37,7 +36,7 @@ const keysEqual = (dialect: Dialect, table: HistoryTable, left: string, right: s
 /** Versions whose (key, _valid_from) is stored with another hash take the staged values. */
 export function replaceChangedSql(dialect: Dialect, table: HistoryTable, staging: TableRef): string {
   const { q, validFrom, hash } = names(dialect);
-  const hashed = versionHashSql(dialect, 's', hashedColumns(table.columns));
+  const hashed = dialect.versionHash('s', hashedColumns(table.columns));
   const set = table.columns.filter((c) => !table.primaryKey.includes(c.name)).map((c) => `${q(c.name)} = s.${q(c.name)}`);
   return (
     `UPDATE ${dialect.qualify(table.history)} AS h SET ${[...set, `${hash} = ${hashed}`].join(', ')}\n` +
@@ -57,7 +56,7 @@ export function insertVersionsSql(dialect: Dialect, table: HistoryTable, source:
   const from = q(table.validFrom);
   return (
     `INSERT INTO ${dialect.qualify(table.history)} (${[...columns, validFrom, validTo, isCurrent, hash].join(', ')})\n` +
-    `SELECT ${[...columns.map((c) => `s.${c}`), `CAST(s.${from} AS ${timestamp})`, `CAST(NULL AS ${timestamp})`, 'FALSE', versionHashSql(dialect, 's', hashedColumns(table.columns))].join(', ')}\n` +
+    `SELECT ${[...columns.map((c) => `s.${c}`), `CAST(s.${from} AS ${timestamp})`, `CAST(NULL AS ${timestamp})`, 'FALSE', dialect.versionHash('s', hashedColumns(table.columns))].join(', ')}\n` +
     `FROM ${dialect.qualify(source)} AS s\n` +
     `WHERE s.${deletedAt} IS NULL AND s.${from} IS NOT NULL\n` +
     `  AND NOT EXISTS (SELECT 1 FROM ${dialect.qualify(table.history)} AS h WHERE ${keysEqual(dialect, table, 'h', 's')} AND h.${validFrom} = s.${from})`

@@ -114,10 +114,8 @@ function ahead<T>(next: Promise<T>): Promise<T> {
 }
 
 function tagged(side: 'asc' | 'desc', next: Promise<IteratorResult<Page>>): Promise<Tagged> {
-  const promise = next.then((result) => ({ side, result }));
   // Awaited through Promise.race; when the other side fails first, this one's failure is moot.
-  promise.catch(() => undefined);
-  return promise;
+  return ahead(next.then((result) => ({ side, result })));
 }
 
 export interface TwoEndedOptions {

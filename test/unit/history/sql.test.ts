@@ -15,7 +15,6 @@ import { duckdbDialect } from '../../../adapters/duckdb/dialect.js';
 import { postgresDialect } from '../../../adapters/postgres/dialect.js';
 import { snowflakeDialect } from '../../../adapters/snowflake/dialect.js';
 import type { Dialect } from '../../../adapters/types.js';
-import { versionHashSql } from '../../../src/history/hash.js';
 import { followDeletesSql, insertVersionsSql, recomputeSql, replaceChangedSql } from '../../../src/history/sql.js';
 import { hashedColumns, historySpec, historyTable, historyTableName } from '../../../src/history/tables.js';
 import type { ColumnSpec } from '../../../src/schema/types.js';
@@ -76,7 +75,7 @@ describe.each(DIALECTS.map((dialect) => [dialect.name, dialect] as const))('hist
   });
 
   it('quotes every identifier and never names the bookkeeping columns in the hash', () => {
-    const hash = versionHashSql(dialect, 's', hashedColumns(COLUMNS));
+    const hash = dialect.versionHash('s', hashedColumns(COLUMNS));
     for (const column of ['_loaded_at', '_load_id', '_deleted_at']) expect(hash).not.toContain(column);
     for (const column of hashedColumns(COLUMNS)) expect(hash).toContain(`s.${dialect.quoteIdentifier(column.name)}`);
     expect(insertVersionsSql(dialect, table, staging)).toContain(dialect.qualify(table.history));

@@ -220,5 +220,40 @@ export function mergeCases(ctx: ConformanceContext): void {
       // The bookkeeping columns are still rewritten on unchanged rows (README.md#counts).
       expect((await readAll(ctx.client, target)).map((row) => row['_load_id'])).toEqual(['load 5', 'load 5', 'load 5']);
     });
+
+    it('a batch that changes no value rewrites only the bookkeeping columns, and never on an older version', async () => {
+      const target = { schema: ctx.schema('pipedrive'), name: 'persons' };
+      const columns: ColumnSpec[] = [
+        { name: 'id', type: 'bigint' },
+        { name: 'name', type: 'string' },
+        { name: 'update_time', type: 'timestamp' },
+        { name: '_loaded_at', type: 'timestamp' },
+        { name: '_load_id', type: 'string' },
+      ];
+      await createTable(ctx.client, target, [...columns, { name: 'note', type: 'string' }]);
+      const put = (rows: Row[]) => upsertBatch(ctx.client, { target, columns, rows, primaryKey: ['id'], newestBy: 'update_time' });
+      const row = (id: number, name: string, updated: string, load: string): Row => ({
+        id,
+        name,
+        update_time: updated,
+        _loaded_at: `2024-02-0${load}T00:00:00Z`,
+        _load_id: `load ${load}`,
+      });
+      await put([row(1, 'Ann', '2024-01-05T00:00:00Z', '1'), row(2, 'Bob', '2024-01-05T00:00:00Z', '1')]);
+      // A column this stream's batches do not write keeps its value.
+      await upsertBatch(ctx.client, { target, columns: [columns[0] as ColumnSpec, { name: 'note', type: 'string' }], rows: [{ id: 1, note: 'kept' }], primaryKey: ['id'] });
+      // id 1: the same version again; id 2: an older version (refused, so not touched either);
+      // a key twice in the batch: the newest copy is the one compared and touched.
+      const result = await put([
+        row(1, 'Ann', '2024-01-05T00:00:00Z', '2'),
+        row(2, 'Bob (old)', '2024-01-04T00:00:00Z', '2'),
+        row(1, 'Ann', '2024-01-05T00:00:00Z', '3'),
+      ]);
+      expect(result).toEqual({ inserted: 0, updated: 0, unchanged: 2 });
+      expect(await readAll(ctx.client, target)).toEqual([
+        { id: 1, name: 'Ann', update_time: '2024-01-05T00:00:00Z', _loaded_at: '2024-02-03T00:00:00Z', _load_id: 'load 3', note: 'kept' },
+        { id: 2, name: 'Bob', update_time: '2024-01-05T00:00:00Z', _loaded_at: '2024-02-01T00:00:00Z', _load_id: 'load 1', note: null },
+      ]);
+    });
   });
 }

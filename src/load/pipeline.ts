@@ -119,7 +119,8 @@ export class LoadPipeline {
       await sync.load();
       const fields = await this.fieldMetadata(stored, sync);
       const persisted = await this.store.readColumnMappings();
-      const models = buildModels(this.options.streams, fields, persisted, loadedAt);
+      const kept = new Set([...fields.keys()].filter((entity) => this.resting.has(`${entity}_fields`)));
+      const models = buildModels(this.options.streams, fields, persisted, loadedAt, kept);
       const bookmarks = this.withoutDriftedBookmarks(stored, sync.driftedTables(models, persisted));
       const choices = this.options.history ?? [];
       const history = choices.length === 0 ? undefined : new HistoryWriter({ warehouse, schema, store: this.store, reporter, loadId, loadedAt });
@@ -136,7 +137,7 @@ export class LoadPipeline {
       // Summary rows in reading order: field metadata first, then the streams.
       for (const entity of fields.keys()) context.statsFor(`${entity}_fields`, `${entity}_fields`);
       for (const stream of this.options.streams) if (!stream.describes) context.statsFor(stream.name, stream.table);
-      this.attributeColumns(context, await sync.ensure(models), fields);
+      this.attributeColumns(context, await sync.ensure(models, persisted), fields);
       await history?.start(choices, models, sync, stored);
       warnHistoryOff(reporter, stored, new Set(this.options.streams.map((stream) => stream.table)), choices);
       await this.loadFieldTables(context, fields);

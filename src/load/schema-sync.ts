@@ -37,12 +37,16 @@ export async function readFieldMetadata(
   return fields;
 }
 
-/** One model per table the streams write, plus the `<entity>_fields` metadata tables. */
+/**
+ * One model per table the streams write, plus the `<entity>_fields` metadata tables. `kept`: the
+ * entities whose `fields` are the warehouse's copy, not read from Pipedrive in this run.
+ */
 export function buildModels(
   streams: readonly StreamDefinition[],
   fields: ReadonlyMap<MetadataEntity, readonly FieldDefinition[]>,
   persisted: readonly ColumnMapping[],
   now: string,
+  kept: ReadonlySet<MetadataEntity> = new Set(),
 ): TableModels {
   const models: TableModels = new Map();
   for (const stream of streams) {
@@ -50,7 +54,14 @@ export function buildModels(
     const definitions = stream.fieldsOf ? (fields.get(stream.fieldsOf) ?? []) : [];
     models.set(
       stream.table,
-      buildTableModel({ table: stream.table, primaryKey: stream.primaryKey, fields: definitions, persisted, now }),
+      buildTableModel({
+        table: stream.table,
+        primaryKey: stream.primaryKey,
+        fields: definitions,
+        persisted,
+        now,
+        fieldsReadNow: stream.fieldsOf === undefined || !kept.has(stream.fieldsOf),
+      }),
     );
   }
   for (const entity of fields.keys()) {
@@ -96,9 +107,14 @@ export class SchemaSync {
     return renderPlan(plan, this.warehouse.dialect, this.schema);
   }
 
-  /** Creates and evolves every model's table, and records the column map. Returns columns added per table. */
-  async ensure(models: TableModels): Promise<Map<string, number>> {
-    return this.apply([...models.values()]);
+  /**
+   * Creates and evolves every model's table, and records the column map. Returns columns added
+   * per table. `recorded`: the column map as `_loader_columns` holds it; mappings equal to their
+   * record are not written again, so a run that changes neither tables nor mappings (a scheduled
+   * run between two reads of the field metadata) writes nothing here.
+   */
+  async ensure(models: TableModels, recorded: readonly ColumnMapping[] = []): Promise<Map<string, number>> {
+    return this.apply([...models.values()], recorded);
   }
 
   /**
@@ -147,7 +163,7 @@ export class SchemaSync {
     return plan;
   }
 
-  private async apply(models: readonly TableModel[]): Promise<Map<string, number>> {
+  private async apply(models: readonly TableModel[], recorded: readonly ColumnMapping[] = []): Promise<Map<string, number>> {
     // The schema exists already: migrations created it together with the loader's own tables.
     const plan = diff(
       models.map((m) => m.spec),
@@ -155,13 +171,16 @@ export class SchemaSync {
       { schemaExists: true },
     );
     const statements = renderPlan(plan, this.warehouse.dialect, this.schema);
-    const mappings = models.flatMap((m) => m.mappings);
+    const unchanged = new Set(recorded.map(mappingText));
+    const mappings = models.flatMap((m) => m.mappings).filter((mapping) => !unchanged.has(mappingText(mapping)));
     const ddlInTransaction = this.warehouse.dialect.capabilities.ddlInTransaction;
     if (!ddlInTransaction) for (const sql of statements) await this.warehouse.execute(sql);
-    await this.warehouse.transaction(async (session) => {
-      if (ddlInTransaction) for (const sql of statements) await session.execute(sql);
-      await this.store.saveColumnMappings(session, mappings);
-    });
+    if (statements.length > 0 || mappings.length > 0) {
+      await this.warehouse.transaction(async (session) => {
+        if (ddlInTransaction) for (const sql of statements) await session.execute(sql);
+        await this.store.saveColumnMappings(session, mappings);
+      });
+    }
     const added = this.remember(plan);
     for (const model of models) {
       const write = this.writePlans.get(model.table);
@@ -185,4 +204,18 @@ export class SchemaSync {
     }
     return added;
   }
+}
+
+/** A mapping's every recorded value, in a fixed order: equal text, equal row in `_loader_columns`. */
+function mappingText(mapping: ColumnMapping): string {
+  return JSON.stringify([
+    mapping.table_name,
+    mapping.field_key,
+    mapping.subfield,
+    mapping.column_name,
+    mapping.field_name,
+    mapping.field_type,
+    mapping.first_seen_at,
+    mapping.last_seen_at,
+  ]);
 }

@@ -39,6 +39,8 @@ export interface AssignInput {
   readonly reserved: ReadonlySet<string>;
   /** ISO timestamp recorded as first/last seen. */
   readonly now: string;
+  /** False: `fields` were not read from Pipedrive now, so a recorded mapping keeps its last_seen_at. */
+  readonly fieldsReadNow?: boolean;
 }
 
 export interface Assignment {
@@ -91,7 +93,8 @@ export function assignCustomColumns(input: AssignInput): Assignment {
   const assign = (field: FieldDefinition, subfield: string, candidate: () => string): ColumnMapping => {
     const key = mappingKey(field.field_code, subfield);
     const existing = persisted.get(key);
-    const base = { field_name: field.field_name, field_type: field.field_type, last_seen_at: input.now };
+    const seenAt = existing && input.fieldsReadNow === false ? existing.last_seen_at : input.now;
+    const base = { field_name: field.field_name, field_type: field.field_type, last_seen_at: seenAt };
     const mapping: ColumnMapping = existing
       ? { ...existing, ...base }
       : {

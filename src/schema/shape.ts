@@ -32,6 +32,12 @@ export interface TableModelInput {
   readonly persisted: readonly ColumnMapping[];
   /** ISO timestamp of this run, recorded in new or updated mappings. */
   readonly now: string;
+  /**
+   * False when `fields` is the warehouse's copy from an earlier read (the list cadence rests the
+   * fields endpoint): a field already mapped then keeps its `last_seen_at`, the time it was last
+   * read from Pipedrive. Default true.
+   */
+  readonly fieldsReadNow?: boolean;
 }
 
 export interface TableModel {

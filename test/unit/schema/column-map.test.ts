@@ -108,6 +108,17 @@ describe('assignCustomColumns', () => {
     for (let seed = 1; seed <= 50; seed++) expect(columnsByKey(assign(shuffled(fields, seed)))).toEqual(expected);
   });
 
+  it('advances last_seen_at only when the field metadata was read now', () => {
+    const first = assign([field(key(1), 'Budget')]);
+    const read = (fieldsReadNow: boolean) =>
+      assignCustomColumns({ table: 'deals', fields: [field(key(1), 'Budget'), field(key(2), 'Region')], persisted: first, reserved: DEAL_RESERVED, now: LATER, fieldsReadNow }).mappings;
+    const [kept, appeared] = read(false);
+    expect(kept).toEqual(first[0]);
+    // A mapping not yet recorded is seen now, whatever the source of its definition.
+    expect(appeared).toMatchObject({ field_key: key(2), first_seen_at: LATER, last_seen_at: LATER });
+    expect(read(true)[0]).toEqual({ ...first[0], last_seen_at: LATER });
+  });
+
   it('never renames or duplicates a column when the field is renamed', () => {
     const first = assign([field(key(1), 'Region', 'enum')]);
     const renamed = assign([field(key(1), 'Sales territory', 'enum')], first, LATER);

@@ -167,7 +167,7 @@ async function loadPostgres() {
 async function loadDuckDB() {
   const duckdb = await import('@duckdb/node-api');
   const { stagingVectorType, toStagingValue } = await import('../dist/adapters/duckdb/values.js');
-  const { DEFAULT_MEMORY_LIMIT, DEFAULT_CHECKPOINT_THRESHOLD } = await import('../dist/adapters/duckdb/client.js');
+  const { DEFAULT_MEMORY_LIMIT, DEFAULT_CHECKPOINT_THRESHOLD } = await import('../dist/src/config/duckdb-settings.js');
   // The loader's settings, so both pay for the same buffer pool and checkpoints.
   const instance = await duckdb.DuckDBInstance.create(options.duckdbPath, {
     memory_limit: DEFAULT_MEMORY_LIMIT,

@@ -23,6 +23,8 @@ export interface LoaderResult extends RunResult {
 
 /** Extra Node flags for the loader child, e.g. BENCH_LOADER_NODE_ARGS='--cpu-prof --cpu-prof-dir=/tmp/prof'. */
 const loaderNodeArgs = (process.env.BENCH_LOADER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+/** The same for the reference child, so both sides of a ratio can be profiled in one run. */
+const referenceNodeArgs = (process.env.BENCH_REFERENCE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
 function runChild<T extends RunResult>(script: string, args: readonly string[], options: { cwd?: string; env?: Readonly<Record<string, string>>; nodeArgs?: readonly string[] }): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -66,7 +68,7 @@ export interface ReferenceOptions {
 }
 
 export function runReference(options: ReferenceOptions): Promise<RunResult> {
-  return runChild<RunResult>('reference-child.mjs', [JSON.stringify(options)], {});
+  return runChild<RunResult>('reference-child.mjs', [JSON.stringify(options)], { nodeArgs: referenceNodeArgs });
 }
 
 export const perRow = (seconds: number | undefined, rows: number): string =>

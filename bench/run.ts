@@ -18,7 +18,7 @@
  *
  * BENCH_SCENARIOS=a,b selects scenarios (default: all but the 1m ones, which take long).
  * BENCH_RUNS sets the alternating runs (default 3). BENCH_LOADER_NODE_ARGS passes Node flags to the
- * loader child (profiling: '--cpu-prof').
+ * loader child (profiling: '--cpu-prof'), BENCH_REFERENCE_NODE_ARGS the same to the reference child.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -62,6 +62,8 @@ export interface ReferenceOptions {
   readonly pgUrl?: string;
   readonly duckdbPath?: string;
   readonly loaderDuckdbPath?: string;
+  /** DuckDB's memory_limit for the reference; the loader's default when absent. */
+  readonly memoryLimit?: string;
   readonly loaderSchema: string;
   readonly schema: string;
   readonly since?: string;

@@ -170,7 +170,7 @@ async function loadDuckDB() {
   const { DEFAULT_MEMORY_LIMIT, DEFAULT_CHECKPOINT_THRESHOLD } = await import('../dist/src/config/duckdb-settings.js');
   // The loader's settings, so both pay for the same buffer pool and checkpoints.
   const instance = await duckdb.DuckDBInstance.create(options.duckdbPath, {
-    memory_limit: DEFAULT_MEMORY_LIMIT,
+    memory_limit: options.memoryLimit ?? DEFAULT_MEMORY_LIMIT,
     checkpoint_threshold: DEFAULT_CHECKPOINT_THRESHOLD,
   });
   const connection = await instance.connect();

@@ -4,10 +4,11 @@
  * incremental run, the PostgreSQL backends' CPU, and the `EXCEPT ALL` check that the loader's
  * table and the reference's hold the same rows.
  */
-import { copyFileSync, existsSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import pg from 'pg';
+import { stringify } from 'yaml';
 import type { ReferenceOptions } from './measure.js';
 import { createBenchDatabase, watchBackendCpu, writePostgresProfile, type PostgresBenchDatabase } from './postgres.js';
 
@@ -27,7 +28,7 @@ export interface BenchTarget {
   readonly name: 'pg' | 'duckdb';
   /** Arguments that point the loader at this target. */
   readonly loaderArgs: readonly string[];
-  readonly reference: Pick<ReferenceOptions, 'target' | 'pgUrl' | 'duckdbPath' | 'loaderDuckdbPath'>;
+  readonly reference: Pick<ReferenceOptions, 'target' | 'pgUrl' | 'duckdbPath' | 'loaderDuckdbPath' | 'memoryLimit'>;
   /** Drops what the loader wrote, so its next run is a first load. */
   resetLoader(): Promise<void>;
   count(table?: string): Promise<number>;
@@ -138,10 +139,17 @@ export function duckdbTarget(dir: string): BenchTarget {
     for (const [source, target] of [[from, to], [`${from}.wal`, `${to}.wal`]] as const) if (existsSync(source)) copyFileSync(source, target);
   };
   const saved = (path: string) => `${path}.base`;
+  // BENCH_DUCKDB_MEMORY_LIMIT: both sides get this buffer pool instead of the loader's default
+  // (the loader through a profiles.yml in its folder, found as a user's would be).
+  const memoryLimit = process.env.BENCH_DUCKDB_MEMORY_LIMIT?.trim() || undefined;
+  if (memoryLimit !== undefined) {
+    const output = { type: 'duckdb', path: loaderFile, memory_limit: memoryLimit };
+    writeFileSync(join(dir, 'profiles.yml'), stringify({ pipedrive: { target: 'duckdb', outputs: { duckdb: output } } }));
+  }
   return {
     name: 'duckdb',
     loaderArgs: [],
-    reference: { target: 'duckdb', duckdbPath: referenceFile, loaderDuckdbPath: loaderFile },
+    reference: { target: 'duckdb', duckdbPath: referenceFile, loaderDuckdbPath: loaderFile, memoryLimit },
     resetLoader: async () => remove(loaderFile),
     count: (table = 'deals') => withDuckDB(loaderFile, async (run) => Number((await run(`SELECT count(*) AS n FROM ${LOADER_SCHEMA}.${quoted(table)}`))[0]?.n)),
     bookmark: (stream) =>

@@ -26,7 +26,7 @@ const loaderNodeArgs = (process.env.BENCH_LOADER_NODE_ARGS ?? '').split(' ').fil
 /** The same for the reference child, so both sides of a ratio can be profiled in one run. */
 const referenceNodeArgs = (process.env.BENCH_REFERENCE_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
 
-function runChild<T extends RunResult>(script: string, args: readonly string[], options: { cwd?: string; env?: Readonly<Record<string, string>>; nodeArgs?: readonly string[] }): Promise<T> {
+export function runChild<T extends RunResult>(script: string, args: readonly string[], options: { cwd?: string; env?: Readonly<Record<string, string>>; nodeArgs?: readonly string[] }): Promise<T> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(options.nodeArgs ?? []), join(import.meta.dirname, script), ...args], {
       cwd: options.cwd,

@@ -11,13 +11,14 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { DuckDBDataChunk, DuckDBInstance, BIGINT } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
-import { parseDuckDBSettings, type DuckDBSettings } from '../../src/config/duckdb-settings.js';
+import { DEFAULT_MEMORY_LIMIT_MB, parseDuckDBSettings, type DuckDBSettings } from '../../src/config/duckdb-settings.js';
 import { WarehouseTerminalError } from '../../src/errors.js';
 import type { TargetConfig } from '../../src/config/target.js';
 import type { CellValue, ColumnSpec, LogicalType, Row, TableRef } from '../../src/schema/types.js';
 import type { ResultRow, SqlParam, WarehouseClient, WarehouseSession } from '../types.js';
 import { DUCKDB_CATALOG, duckdbDialect, qualify, quoteIdentifier, STAGING_ROW_COLUMN } from './dialect.js';
 import { translateDuckDBError } from './errors.js';
+import { memoryLimitMbFor } from './memory.js';
 import { CellTypeError, fromDuckDBValue, parameterType, stagingVectorType, toStagingValue } from './values.js';
 
 const CHUNK_ROWS = 2048;
@@ -25,6 +26,8 @@ const CHUNK_ROWS = 2048;
 export class DuckDBClient implements WarehouseClient {
   readonly dialect = duckdbDialect;
   readonly #settings: DuckDBSettings;
+  /** memory_limit in force, in MB, while the loader chooses it (`#fitMemoryTo`). */
+  #memoryLimitMb = DEFAULT_MEMORY_LIMIT_MB;
   #instance: DuckDBInstance | undefined;
   #connection: DuckDBConnection | undefined;
   /**
@@ -219,6 +222,7 @@ export class DuckDBClient implements WarehouseClient {
    * row's position in the batch (the staging table's row column).
    */
   async #append(connection: DuckDBConnection, table: TableRef, layout: readonly (ColumnSpec | null)[], rows: readonly Row[], what: string): Promise<void> {
+    await this.#fitMemoryTo(connection, layout.length);
     const types = layout.map((column) => (column === null ? BIGINT : stagingVectorType(column.type)));
     try {
       const appender = await connection.createAppender(table.name, table.schema, DUCKDB_CATALOG);
@@ -249,6 +253,19 @@ export class DuckDBClient implements WarehouseClient {
     } catch (error) {
       throw translateDuckDBError(error, what, this.#settings.path);
     }
+  }
+
+  /**
+   * Raises memory_limit before rows go into a table too wide for it (adapters/duckdb/memory.ts),
+   * unless the profile set the limit. The setting is global and not transactional: it holds for
+   * the rest of the run whichever connection sets it, and a rollback does not undo it.
+   */
+  async #fitMemoryTo(connection: DuckDBConnection, columns: number): Promise<void> {
+    if (this.#settings.memoryLimitSet) return;
+    const needed = memoryLimitMbFor(columns);
+    if (needed <= this.#memoryLimitMb) return;
+    await this.#execute(connection, `SET memory_limit = '${needed}MB'`);
+    this.#memoryLimitMb = needed;
   }
 
   /** The open transaction's statements: always on its own connection. */

@@ -22,14 +22,18 @@ export const DEFAULT_CHECKPOINT_THRESHOLD = '256MB';
  * DuckDB's buffer pool defaults to 80% of RAM and keeps un-checkpointed data cached, so a load's
  * memory grew with its volume (1,000,000 deals peaked at 2 GB). A limit makes DuckDB spill
  * instead: measured 438 MB peak RSS at a 256 MB limit, no slower. 512 MB leaves room for the
- * primary-key indexes of large tables.
+ * primary-key indexes of large tables. A table too wide for it raises the limit as it is
+ * written, unless the profile sets one (adapters/duckdb/memory.ts).
  */
-export const DEFAULT_MEMORY_LIMIT = '512MB';
+export const DEFAULT_MEMORY_LIMIT_MB = 512;
+export const DEFAULT_MEMORY_LIMIT = `${DEFAULT_MEMORY_LIMIT_MB}MB`;
 
 export interface DuckDBSettings {
   readonly path: string;
   readonly threads?: number;
   readonly memoryLimit: string;
+  /** True when the profile names `memory_limit`: the loader then never changes it. */
+  readonly memoryLimitSet: boolean;
   readonly checkpointThreshold: string;
 }
 
@@ -54,6 +58,7 @@ export function parseDuckDBSettings(output: Settings): DuckDBSettings {
     path,
     threads: read.whole('threads', 1),
     memoryLimit: size('memory_limit', '2GB', DEFAULT_MEMORY_LIMIT),
+    memoryLimitSet: merged['memory_limit'] !== undefined && merged['memory_limit'] !== null,
     checkpointThreshold: size('checkpoint_threshold', '1GB', DEFAULT_CHECKPOINT_THRESHOLD),
   };
 }

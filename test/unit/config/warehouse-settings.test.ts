@@ -25,8 +25,10 @@ describe('settings of every warehouse', () => {
       path: 'x.duckdb',
       threads: 4,
       memoryLimit: '1GB',
+      memoryLimitSet: true,
       checkpointThreshold: '256MB',
     });
+    expect(parseDuckDBSettings({ path: 'x.duckdb' })).toMatchObject({ memoryLimit: '512MB', memoryLimitSet: false });
     const postgres = parsePostgresSettings({ host: 'h', user: 'u', database: 'd', port: '6543', sslmode: 'verify-full', sslrootcert: '/nowhere/root.crt' });
     expect(postgres).toMatchObject({ port: 6543, database: 'd', sslmode: 'verify-full', sslrootcert: '/nowhere/root.crt', lockTimeout: 60 });
     expect(() => parsePostgresSettings({ host: 'h', user: 'u', dbname: 'd', sslmode: 'sometimes' })).toThrow(ConfigurationError);

@@ -14,10 +14,11 @@
  *   api-paced-read                 the same for reading the activities alone, in this process
  *   extract                        requests and tokens for a 10,000-deal sandbox next to the minimum possible
  *   duckdb-floor                   DuckDB alone: peak RSS for 100k and 1M wide rows at each memory_limit (duckdb-floor.ts)
+ *   duckdb-wide                    500 deal custom fields (1,034 columns) into the default DuckDB file (wide.ts)
  *   cloud-cost                     jobs/statements, bytes staged, RSS and time into the BigQuery and
  *                                  Snowflake fakes (bench/cloud.ts)
  *
- * BENCH_SCENARIOS=a,b selects scenarios (default: all but the 1m ones and duckdb-floor, which take long).
+ * BENCH_SCENARIOS=a,b selects scenarios (default: all but the 1m ones, duckdb-floor and duckdb-wide, which take long).
  * BENCH_RUNS sets the alternating runs (default 3). BENCH_LOADER_NODE_ARGS passes Node flags to the
  * loader child (profiling: '--cpu-prof'), BENCH_REFERENCE_NODE_ARGS the same to the reference child.
  */
@@ -32,6 +33,7 @@ import { firstLoadScenario, incrementalScenario } from './compare.js';
 import { noChangeScenario } from './no-change.js';
 import { apiPacedReadScenario, apiPacedScenario } from './api-paced.js';
 import { duckdbFloorScenario } from './duckdb-floor.js';
+import { duckdbWideScenario } from './wide.js';
 import { loadAverage, runLoader } from './measure.js';
 
 async function count(sandbox: Sandbox, entity: SandboxEntity, filter?: (r: Record<string, unknown>) => boolean): Promise<number> {
@@ -123,10 +125,11 @@ const scenarios: Record<string, (dir: string) => Promise<void>> = {
   extract: extractScenario,
   'cloud-cost': (dir) => cloudCostScenario(dir, Number(process.env.BENCH_CLOUD_DEALS ?? 100_000)),
   'duckdb-floor': duckdbFloorScenario,
+  'duckdb-wide': duckdbWideScenario,
   'history-100k': async (dir) => (await import('./history.js')).historyScenario(dir, Number(process.env.BENCH_HISTORY_DEALS ?? 100_000)),
 };
 /** Opt-in: a million wide deals take many minutes a run. */
-const OPT_IN = new Set(['postgres-1m', 'duckdb-1m', 'duckdb-floor']);
+const OPT_IN = new Set(['postgres-1m', 'duckdb-1m', 'duckdb-floor', 'duckdb-wide']);
 const selected = (process.env.BENCH_SCENARIOS ?? Object.keys(scenarios).filter((name) => !OPT_IN.has(name)).join(',')).split(',');
 console.log(`# pipedrive-loader bench (${new Date().toISOString()}, node ${process.version}, load average ${await loadAverage()})`);
 for (const name of selected) {

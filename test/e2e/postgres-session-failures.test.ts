@@ -14,7 +14,7 @@ import pg from 'pg';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
-import { spawnCli, type CliResult } from '../helpers/cli.js';
+import { loadIdOf, spawnCli, type CliResult } from '../helpers/cli.js';
 import { createTestDatabase, type PostgresTestDatabase } from '../helpers/postgres.js';
 
 const APP = 'pdl-e2e-session-failures';
@@ -121,7 +121,7 @@ describe('a batch transaction that fails under the loader', () => {
     expect(failure(result)).toMatch(/terminating connection due to administrator command/);
     expect(failure(result)).not.toMatch(/ROLLBACK|Client has encountered a connection error/);
     expect(result.code).toBe(6);
-    const [run] = await db.sql<{ status: string }>(`SELECT status FROM ${SCHEMA}._loader_runs ORDER BY started_at DESC LIMIT 1`);
+    const [run] = await db.sql<{ status: string }>(`SELECT status FROM ${SCHEMA}._loader_runs WHERE load_id = $1`, [loadIdOf(result)]);
     expect(run?.status).toBe('failed');
     const rerun = await load('pg', ['--streams', 'deals']);
     expect(rerun.code).toBe(0);
@@ -163,7 +163,8 @@ describe('a second SIGINT while a batch transaction is open', () => {
     expect(events).not.toContain('run_record_failed');
     expect(result.code).toBe(130);
     const runs = await db.sql<{ status: string; error: string | null; finished_at: Date | null }>(
-      `SELECT status, error, finished_at FROM ${SCHEMA}._loader_runs ORDER BY started_at DESC, load_id DESC LIMIT 1`,
+      `SELECT status, error, finished_at FROM ${SCHEMA}._loader_runs WHERE load_id = $1`,
+      [loadIdOf(result)],
     );
     expect(runs[0]).toMatchObject({ status: 'interrupted', error: expect.stringMatching(/^Stopped by a second signal/) });
     expect(runs[0]?.finished_at).not.toBeNull();

@@ -47,3 +47,15 @@ export function spawnCli(args: readonly string[], options: CliOptions = {}): Pro
     options.onSpawn?.(child, { stdout: () => stdout, stderr: () => stderr });
   });
 }
+
+/**
+ * The load id a run logged in its `run_started` line (`--log-format json`). Pick a run's record by
+ * it: `_loader_runs.started_at` has whole seconds, so two runs can start in the same second and
+ * "the latest" is then either of them.
+ */
+export function loadIdOf(result: CliResult): string {
+  const line = result.stdout.split('\n').find((text) => text.includes('"event":"run_started"'));
+  const loadId: unknown = line === undefined ? undefined : (JSON.parse(line) as { load_id?: unknown }).load_id;
+  if (typeof loadId !== 'string') throw new Error(`no run_started line with a load_id in the run's output: ${result.stdout.slice(0, 500)}`);
+  return loadId;
+}

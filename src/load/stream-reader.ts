@@ -22,7 +22,7 @@ import type { PipedriveClient, QueryParams } from '../pipedrive/client.js';
 import { paginate, type Page } from '../pipedrive/paginate.js';
 import { bookmarkWithOverlap } from '../state/bookmarks.js';
 import { readPages } from './read-ahead.js';
-import { canReadTwoEnded, secondCursorAfterPages, twoEndedPages, type StreamPage } from './windows.js';
+import { canReadTwoEnded, maxCursorsPerRead, secondCursorAfterPages, twoEndedPages, type StreamPage } from './windows.js';
 
 function sortParams(stream: StreamDefinition, key: string, direction: 'asc' | 'desc'): QueryParams {
   return stream.api === 'v1'
@@ -66,7 +66,7 @@ export function readStream(
 ): AsyncIterable<StreamPage> {
   const params = requestParams(stream, bookmark);
   const afterPages = secondCursorAfterPages();
-  if (afterPages !== undefined && canReadTwoEnded(stream)) return twoEndedPages(client, stream, params, { stopRequested, afterPages });
+  if (afterPages !== undefined && canReadTwoEnded(stream)) return twoEndedPages(client, stream, params, { stopRequested, afterPages, maxCursors: maxCursorsPerRead() });
   const pages = paginate(client, stream, params);
   const key = stream.replicationKey;
   if (stream.replication !== 'newest_first' || bookmark === undefined || key === undefined) {

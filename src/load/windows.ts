@@ -1,10 +1,11 @@
 /**
- * Long incremental reads with two cursors: one ascending from the start, one descending from the
- * moment the second starts, meeting in the middle; then a short tail for what changed meanwhile.
+ * Long incremental reads with two cursors or more: one ascending from the start, one descending
+ * from the moment the second starts, meeting in the middle (and, on a long read, a second pair:
+ * cursor-segments.ts); then a short tail for what changed meanwhile.
  *
  * Why: one cursor asks for one page at a time, so a backfill of N pages takes N × Pipedrive's page
  * latency (0.3–1 s) whatever the plan's burst limit allows. Two cursors halve that for the longest
- * stream, which is what bounds a first load.
+ * stream, which is what bounds a first load; two pairs quarter it.
  *
  * Why two ends rather than fixed time windows: records are not spread evenly over time (most were
  * touched recently), so windows of equal time would be of very unequal size, and the split would
@@ -20,18 +21,19 @@
  *    clock then (any value is correct; the clock only makes the tail short). Each page of one
  *    cursor is cut where it reaches records the other already handed over, in (update_time, id)
  *    order, the order both cursors page in; once one is cut, or the descending cursor reaches
- *    the start, every record updated before `until` has been read and both stop;
+ *    the start, every record updated before `until` has been read and both stop. While the gap
+ *    between them looks long, the pair is split into two (cursor-segments.ts);
  * 3. the tail: ascending from `until`, with no upper bound, for records updated during the read
- *    (they moved above both cursors). The listing is then as complete as one cursor's, so the
+ *    (they moved above every cursor). The listing is then as complete as one cursor's, so the
  *    first load still marks deletes for free.
  * Extra requests against one cursor: the tail's page, the page in flight on the cursor that did
- * not meet, and the meeting page's records the other cursor had read: 2–3 requests per stream.
+ * not meet, and the meeting page's records the other cursor had read: 2–3 requests per pair.
  * (The cursor that meets asks for nothing more: each cursor reads ahead only while they have not met.)
  *
- * The bookmark: while both cursors run, only the ascending one proves anything ("every record
- * updated before its last record has been read"); each page carries that point as
- * `bookmarkLimit`, and the stream loader never commits a bookmark past it. After the meeting the
- * limit is `until`, then the tail's position. A crash commits nothing the descending cursor alone
+ * The bookmark: while the cursors run, only the lowest pair's ascending one proves anything
+ * ("every record updated before its last record has been read"); each page carries that point as
+ * `bookmarkLimit`, and the stream loader never commits a bookmark past it. After the last meeting
+ * the limit is `until`, then the tail's position. A crash commits nothing the other cursors alone
  * proved, so the rerun starts from the ascending cursor's last committed point: it reads some
  * records again (the merge by primary key makes that harmless) and loses none.
  */
@@ -39,6 +41,7 @@ import type { StreamDefinition } from '../pipedrive/catalog.js';
 import type { PipedriveClient, QueryParams } from '../pipedrive/client.js';
 import { nextCursorOf, paginate, type Page } from '../pipedrive/paginate.js';
 import { isoSecondsOf } from '../state/bookmarks.js';
+import { ahead, newCursor, readSegments, resumedCursor, type Position } from './cursor-segments.js';
 import { readPages } from './read-ahead.js';
 
 export interface StreamPage extends Page {
@@ -84,14 +87,22 @@ export function secondCursorAfterPages(env: NodeJS.ProcessEnv = process.env): nu
   return pages;
 }
 
-/** Where a record sits in the order both cursors page in. */
-interface Position {
-  readonly time: number;
-  readonly id: number;
-}
+/**
+ * Cursors one long read uses at most: two pairs. Pipedrive's page latency (0.3–1 s) bounds each
+ * cursor; four streams with four cursors each stay within even Lite's 20 requests per 2 s at that
+ * latency, and the limiter paces them when they would not.
+ */
+export const DEFAULT_MAX_CURSORS = 4;
 
-function compare(a: Position, b: Position): number {
-  return a.time - b.time || a.id - b.id;
+/** `PIPEDRIVE_LOADER_MAX_CURSORS`: 2 for one pair (the first two-ended reader), up to 8. For benchmarks and tests. */
+export function maxCursorsPerRead(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.PIPEDRIVE_LOADER_MAX_CURSORS?.trim();
+  if (raw === undefined || raw === '') return DEFAULT_MAX_CURSORS;
+  const cursors = Number(raw);
+  if (!Number.isInteger(cursors) || cursors < 2 || cursors > 8) {
+    throw new RangeError(`PIPEDRIVE_LOADER_MAX_CURSORS must be a whole number from 2 to 8, not "${raw}"`);
+  }
+  return cursors;
 }
 
 /** Milliseconds of an RFC3339 timestamp (v2 always sends one); NaN otherwise. */
@@ -99,29 +110,12 @@ function millis(value: unknown): number {
   return typeof value === 'string' ? Date.parse(value) : Number.NaN;
 }
 
-interface Tagged {
-  readonly side: 'asc' | 'desc';
-  readonly result: IteratorResult<Page>;
-}
-
-/**
- * A page asked for ahead, awaited only after the page before it was handed over: its failure must
- * not count as unhandled meanwhile (Node would end the process) but reach the await that follows.
- */
-function ahead<T>(next: Promise<T>): Promise<T> {
-  next.catch(() => undefined);
-  return next;
-}
-
-function tagged(side: 'asc' | 'desc', next: Promise<IteratorResult<Page>>): Promise<Tagged> {
-  // Awaited through Promise.race; when the other side fails first, this one's failure is moot.
-  return ahead(next.then((result) => ({ side, result })));
-}
-
 export interface TwoEndedOptions {
   readonly stopRequested: () => boolean;
   /** Pages the ascending cursor reads, still announcing more, before the second one starts. */
   readonly afterPages: number;
+  /** Cursors at most (pairs: 2 or 4; default DEFAULT_MAX_CURSORS). */
+  readonly maxCursors?: number;
 }
 
 export async function* twoEndedPages(
@@ -145,9 +139,9 @@ export async function* twoEndedPages(
 
   // 1. One cursor, as every incremental read, until the read proves long.
   const asc = read(ascending);
-  let descending: AsyncIterator<Page> | undefined;
   try {
     let ascLast: Position | undefined;
+    let ascStart: number | undefined;
     let pages = 0;
     let ascPending = ahead(asc.next());
     for (;;) {
@@ -155,6 +149,7 @@ export async function* twoEndedPages(
       if (done === true) return;
       pages += 1;
       ascLast = lastOf(page.records) ?? ascLast;
+      ascStart ??= lastOf(page.records.slice(0, 1))?.time;
       ascPending = ahead(asc.next());
       yield page;
       if (pages >= options.afterPages && ascLast !== undefined && nextCursorOf(page.envelope) !== undefined && !options.stopRequested()) break;
@@ -170,38 +165,21 @@ export async function* twoEndedPages(
     }
     const until = isoSecondsOf(untilMs);
 
-    // 2. The second cursor, from `until` down, until the two meet.
-    const desc = read({ ...ascending, sort_by: key, sort_direction: 'desc', updated_until: until });
-    descending = desc;
-    let descLast: Position | undefined;
-    let ascNext: Promise<Tagged> = tagged('asc', ascPending);
-    let descNext: Promise<Tagged> = tagged('desc', desc.next());
-    for (;;) {
-      const { side, result } = await Promise.race([ascNext, descNext]);
-      if (result.done === true) {
-        // Ascending: the list ended with no upper bound, a complete read on its own. Descending:
-        // it reached the start, so everything before `until` was read. Either way, unless stopped.
-        if (options.stopRequested() || side === 'asc') return;
-        break;
-      }
-      const page = result.value;
-      const other: Position | undefined = side === 'asc' ? descLast : ascLast;
-      const cut: number = other === undefined
-        ? -1
-        : page.records.findIndex((record) => (side === 'asc' ? compare(positionOf(record), other) >= 0 : compare(positionOf(record), other) <= 0));
-      const records: Record<string, unknown>[] = cut === -1 ? page.records : page.records.slice(0, cut);
-      if (side === 'asc') ascLast = lastOf(records) ?? ascLast;
-      else descLast = lastOf(records) ?? descLast;
-      if (cut !== -1) {
-        yield { ...page, records, bookmarkLimit: until };
-        break;
-      }
-      if (side === 'asc') ascNext = tagged('asc', asc.next());
-      else descNext = tagged('desc', desc.next());
-      yield { ...page, bookmarkLimit: isoSecondsOf(ascLast.time) };
-    }
-    await Promise.all([asc.return?.(undefined), desc.return?.(undefined)]);
-    if (options.stopRequested()) return;
+    // 2. The second cursor, from `until` down, and more pairs while the gap looks long (cursor-segments.ts).
+    const up = resumedCursor(asc, ascPending, { last: ascLast, startMs: ascStart, pages });
+    const down = newCursor(read({ ...ascending, sort_by: key, sort_direction: 'desc', updated_until: until }), untilMs);
+    const end = yield* readSegments(up, down, {
+      key,
+      ascending,
+      untilMs,
+      maxSegments: Math.max(1, Math.floor((options.maxCursors ?? DEFAULT_MAX_CURSORS) / 2)),
+      splitAtPages: options.afterPages,
+      stopRequested: options.stopRequested,
+      open: read,
+      positionOf,
+      lastOf,
+    });
+    if (end !== 'met' || options.stopRequested()) return;
 
     // 3. The tail: what changed while the two cursors read.
     let tailLast = untilMs;
@@ -213,6 +191,7 @@ export async function* twoEndedPages(
       yield { ...page, bookmarkLimit: isoSecondsOf(tailLast) };
     }
   } finally {
-    await Promise.all([asc.return?.(undefined), descending?.return?.(undefined)]);
+    // The cursors of step 2 are closed by readSegments.
+    await asc.return?.(undefined);
   }
 }

@@ -2,8 +2,8 @@
  * The API sets the pace: the sandbox answers like Pipedrive (300 ms a request, ± 50%) within a
  * plan's burst limit (Lite 20, Ultimate 120 requests per 2 s), and the loader reads 200k
  * activities, 100k deals and 50k persons into PostgreSQL (BENCH_PACED_SCALE scales the counts).
- * Each plan runs twice: one cursor per stream, then with a second cursor on long streams
- * (src/load/windows.ts), each into a fresh schema.
+ * Each plan runs three times, each into a fresh schema: one cursor per stream, up to two cursors
+ * on long streams (src/load/windows.ts), and up to four (the default: src/load/cursor-segments.ts).
  *
  * What the API allows: every request the one-cursor run made, either spread over four cursors
  * (the stream pool) at 300 ms each, or at the plan's burst limit, whichever is slower.
@@ -28,13 +28,18 @@ export async function apiPacedScenario(dir: string): Promise<void> {
       const sandbox = await startRemoteSandbox({ seed: 42, deals, persons: deals / 2, activities: 2 * deals, latency: { ms: LATENCY_MS, jitter: 0.5 }, requestsPer2s: burst });
       try {
         let oneCursorRequests = 0;
-        for (const [mode, after] of [['one cursor per stream', 'never'], ['second cursor on long streams', '']] as const) {
+        const modes = [
+          ['one cursor per stream', { PIPEDRIVE_LOADER_SECOND_CURSOR_AFTER: 'never' }],
+          ['up to two cursors on long streams', { PIPEDRIVE_LOADER_MAX_CURSORS: '2' }],
+          ['up to four cursors (default)', {}],
+        ] as const;
+        for (const [mode, env] of modes) {
           await target.resetLoader();
           await sandbox.resetStats();
           const args = ['load', '--schema', LOADER_SCHEMA, '--pipedrive-url', sandbox.url, '--pipedrive-plan', plan, '--streams', 'activities,deals,persons', ...target.loaderArgs];
-          const run = await runLoader(dir, args, sandbox.adminToken, 'child.mjs', after === '' ? {} : { PIPEDRIVE_LOADER_SECOND_CURSOR_AFTER: after });
+          const run = await runLoader(dir, args, sandbox.adminToken, 'child.mjs', env);
           const spent = await sandbox.stats();
-          if (after === 'never') oneCursorRequests = spent.requests;
+          if ('PIPEDRIVE_LOADER_SECOND_CURSOR_AFTER' in env) oneCursorRequests = spent.requests;
           const latencyBound = (oneCursorRequests / CURSORS) * (LATENCY_MS / 1000);
           const burstBound = oneCursorRequests / (burst / 2);
           const bound = Math.max(latencyBound, burstBound);
@@ -85,11 +90,14 @@ export async function apiPacedReadScenario(): Promise<void> {
         return { seconds: Number(process.hrtime.bigint() - started) / 1e9, records, requests: (await sandbox.stats()).requests };
       };
       const one = await timed(paginate(client(), stream, params));
-      const two = await timed(twoEndedPages(client(), stream, params, { stopRequested: () => false, afterPages: DEFAULT_SECOND_CURSOR_AFTER_PAGES }));
+      const options = (maxCursors: number) => ({ stopRequested: () => false, afterPages: DEFAULT_SECOND_CURSOR_AFTER_PAGES, maxCursors });
+      const two = await timed(twoEndedPages(client(), stream, params, options(2)));
+      const four = await timed(twoEndedPages(client(), stream, params, options(4)));
       console.log(
         `  ${plan} (${burst}/2 s): one cursor ${one.seconds.toFixed(1)} s (${one.requests} requests, ${integer(one.records)} records; ` +
           `${one.requests} × ${LATENCY_MS} ms = ${((one.requests * LATENCY_MS) / 1000).toFixed(1)} s), two cursors ${two.seconds.toFixed(1)} s ` +
-          `(${two.requests} requests, ${integer(two.records)} records): ${(one.seconds / two.seconds).toFixed(2)}× faster`,
+          `(${two.requests} requests, ${integer(two.records)} records): ${(one.seconds / two.seconds).toFixed(2)}× faster; ` +
+          `four cursors ${four.seconds.toFixed(1)} s (${four.requests} requests, ${integer(four.records)} records): ${(one.seconds / four.seconds).toFixed(2)}× faster`,
       );
     } finally {
       await sandbox.close();

@@ -10,7 +10,7 @@
  *   incremental-duckdb
  *   no-change-postgres,            every stream with nothing changed: wall, CPU, requests, tokens
  *   no-change-duckdb
- *   api-paced                      Pipedrive's page latency and burst limits, one and two cursors (api-paced.ts)
+ *   api-paced                      Pipedrive's page latency and burst limits, one, two and four cursors (api-paced.ts)
  *   api-paced-read                 the same for reading the activities alone, in this process
  *   extract                        requests and tokens for a 10,000-deal sandbox next to the minimum possible
  *   duckdb-floor                   DuckDB alone: peak RSS for 100k and 1M wide rows at each memory_limit (duckdb-floor.ts)

@@ -65,8 +65,11 @@ async function printDifference(target: BenchTarget): Promise<void> {
   );
 }
 
+/** `BENCH_LOADER_ARGS`: flags added to the loader's command line in these scenarios (e.g. `--batch-rows 500`), to try a setting side by side with the reference. */
+const EXTRA_LOADER_ARGS = (process.env.BENCH_LOADER_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+
 function loaderArgs(sandbox: RemoteSandbox, target: BenchTarget, extra: readonly string[] = []): string[] {
-  return ['load', '--schema', LOADER_SCHEMA, '--pipedrive-url', sandbox.url, '--requests-per-2s', '1000', '--streams', 'deals', ...target.loaderArgs, ...extra];
+  return ['load', '--schema', LOADER_SCHEMA, '--pipedrive-url', sandbox.url, '--requests-per-2s', '1000', '--streams', 'deals', ...target.loaderArgs, ...extra, ...EXTRA_LOADER_ARGS];
 }
 
 async function targetFor(name: 'pg' | 'duckdb', dir: string): Promise<BenchTarget | undefined> {

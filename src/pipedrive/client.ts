@@ -211,7 +211,7 @@ export class PipedriveClient {
   }
 
   private learn(rateLimit: RateLimitHeaders): void {
-    this.pacer.observe(rateLimit, this.limiter.inFlight);
+    this.pacer.observe(rateLimit, this.limiter.inFlight, { limit: this.limiter.limit, inWindow: this.limiter.inWindow });
     if (rateLimit.limit !== undefined) this.limiter.lowerLimit(rateLimit.limit);
   }
 

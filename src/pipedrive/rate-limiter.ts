@@ -71,6 +71,16 @@ export class RollingWindowLimiter {
   }
 
   /**
+   * Requests this limiter counts in the window now: on the wire, or answered less than one window
+   * ago. Every request of ours that Pipedrive counts in its window is among them (it arrived no
+   * later than its answer), so Pipedrive's count can exceed this only through someone else's.
+   */
+  get inWindow(): number {
+    const since = this.now() - this.windowMs;
+    return this.grants.filter((grant) => grant.finishedAt === undefined || grant.finishedAt > since).length;
+  }
+
+  /**
    * Lowers the limit (never raises it): when Pipedrive's `x-ratelimit-limit` says the plan allows
    * fewer requests than configured, the server is right.
    */
@@ -179,10 +189,19 @@ export class HeaderPacer {
    * Learns from one response's headers. `othersInFlight` is how many other requests are already
    * on the wire: they will use up the remaining allowance, so we pause once `remaining` does not
    * exceed them (with nothing in flight: once remaining is 0).
+   *
+   * `own` (the client's limiter: its limit and `inWindow`) tells whose requests Pipedrive counted.
+   * When they can all be ours, the limiter already holds back as long as Pipedrive needs (it counts
+   * each request until one window after its answer, Pipedrive until one window after its arrival),
+   * and a pause would only add the rounding of `x-ratelimit-reset` to whole seconds: at a plan's
+   * full speed that was up to a second in every window. Only a count above ours (another
+   * integration on the same token) calls for the pause.
    */
-  observe(headers: RateLimitHeaders, othersInFlight: number): void {
+  observe(headers: RateLimitHeaders, othersInFlight: number, own?: { readonly limit: number; readonly inWindow: number }): void {
     if (headers.remaining === undefined) return;
-    if (headers.remaining <= othersInFlight) this.pauseFor(resetDelayMs(headers, this.windowMs));
+    if (headers.remaining > othersInFlight) return;
+    if (own !== undefined && (headers.limit ?? own.limit) - headers.remaining <= own.inWindow) return;
+    this.pauseFor(resetDelayMs(headers, this.windowMs));
   }
 
   /** How long callers must still wait; 0 when no pause is in force. */

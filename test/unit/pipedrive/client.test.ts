@@ -324,6 +324,45 @@ describe('PipedriveClient pacing', () => {
     expect(worstCaseInWindow(served, 2000)).toBeLessThanOrEqual(limit);
   });
 
+  it('alone on its token at full speed: paced by its own window, not also by the whole seconds of x-ratelimit-reset', async () => {
+    // A server that counts arrivals and answers with Pipedrive's headers (reset in whole seconds,
+    // rounded up). Every request it counts is the client's own, so its limiter already holds back
+    // enough; pausing on each remaining=0 as well cost up to a second a window.
+    const clock = new VirtualClock();
+    const random = seededRandom(11);
+    const limit = 20;
+    const arrivals: number[] = [];
+    const served: { sent: number; answered: number }[] = [];
+    let rejected = 0;
+    const fetchImpl = (async () => {
+      const sent = clock.now();
+      await clock.sleep(50 + Math.floor(random() * 100));
+      const arrived = clock.now();
+      const counted = arrivals.filter((a) => a > arrived - 2000);
+      await clock.sleep(100 + Math.floor(random() * 100));
+      served.push({ sent, answered: clock.now() });
+      if (counted.length >= limit) {
+        rejected += 1;
+        return json({ success: false, error: 'Request over limit' }, 429, { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' });
+      }
+      arrivals.push(arrived);
+      const reset = Math.max(1, Math.ceil(((counted[0] ?? arrived) + 2000 - arrived) / 1000));
+      return ok([], undefined, { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(limit - counted.length - 1), 'x-ratelimit-reset': String(reset) });
+    }) as typeof fetch;
+    const client = new PipedriveClient({ apiToken: TOKEN, requestsPer2s: limit, fetch: fetchImpl, now: clock.now, sleep: clock.sleep });
+    const stream = async (name: string, pages: number): Promise<void> => {
+      for (let page = 0; page < pages; page++) await client.get('v2', '/deals', { cursor: `${name}-${page}` }, { stream: name });
+    };
+    const started = clock.now();
+    await clock.run(Promise.all(['deals', 'persons', 'activities', 'organizations', 'notes', 'leads'].map((name) => stream(name, 40))));
+    expect(rejected).toBe(0);
+    expect(worstCaseInWindow(served, 2000)).toBeLessThanOrEqual(limit);
+    // 240 requests, 20 a window, each counted by the client until 2 s after its answer (≤ 350 ms):
+    // 12 windows of at most 2.35 s; it takes 26.1 s. Pausing also whenever remaining fell to the
+    // requests in flight, it took 30.2 s.
+    expect(clock.now() - started).toBeLessThanOrEqual(12 * 2350);
+  });
+
   it('lowers its limit to x-ratelimit-limit when the plan allows less', async () => {
     const small = () => ok([], undefined, { 'x-ratelimit-limit': '2', 'x-ratelimit-remaining': '9' });
     const { client, fake } = makeClient([small], { requestsPer2s: 20 });

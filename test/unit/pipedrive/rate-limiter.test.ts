@@ -232,6 +232,27 @@ describe('HeaderPacer', () => {
     expect(clock.sleeps).toEqual([2000]);
   });
 
+  it('does not pause when every request Pipedrive counted can be ours: the limiter holds back already', async () => {
+    const clock = new FakeClock();
+    const pacer = new HeaderPacer(clock.now, clock.sleep);
+    pacer.observe({ limit: 20, remaining: 0, resetSeconds: 2 }, 4, { limit: 20, inWindow: 20 });
+    pacer.observe({ limit: 20, remaining: 3, resetSeconds: 1 }, 5, { limit: 20, inWindow: 17 });
+    await pacer.wait();
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it('pauses when Pipedrive counted more than the client sent: another integration shares the token', async () => {
+    const clock = new FakeClock();
+    const pacer = new HeaderPacer(clock.now, clock.sleep);
+    pacer.observe({ limit: 20, remaining: 2, resetSeconds: 1 }, 3, { limit: 20, inWindow: 12 });
+    await pacer.wait();
+    expect(clock.sleeps).toEqual([1000]);
+    // Without x-ratelimit-limit, the client's own limit stands in for it.
+    pacer.observe({ remaining: 0, resetSeconds: 2 }, 0, { limit: 20, inWindow: 19 });
+    await pacer.wait();
+    expect(clock.sleeps).toEqual([1000, 2000]);
+  });
+
   it('keeps the longest pause when several arrive', async () => {
     const clock = new FakeClock();
     const pacer = new HeaderPacer(clock.now, clock.sleep);

@@ -181,7 +181,7 @@ export class SchemaSync {
         await this.store.saveColumnMappings(session, mappings);
       });
     }
-    const added = this.remember(plan);
+    const added = this.remember(plan, models);
     for (const model of models) {
       const write = this.writePlans.get(model.table);
       if (write !== undefined) this.modelPlans.set(model, write);
@@ -189,8 +189,14 @@ export class SchemaSync {
     return added;
   }
 
-  /** Updates the known columns and the write plans from a plan that has been applied. */
-  private remember(plan: SchemaPlan): Map<string, number> {
+  /**
+   * Updates the known columns and the write plans from a plan that has been applied. `models`:
+   * the ones planned; each projector normalises only the cells of its model's inferred columns,
+   * the only ones that may have been shaped with another type (read now, after the DDL: a set
+   * that grew while it ran only makes the projector normalise more).
+   */
+  private remember(plan: SchemaPlan, models: readonly TableModel[]): Map<string, number> {
+    const inferredOf = new Map(models.map((model) => [model.table, model.inferredColumns]));
     const added = new Map<string, number>();
     for (const table of plan.tables) {
       if (table.create) {
@@ -200,7 +206,8 @@ export class SchemaSync {
         this.actual.set(table.table, [...(this.actual.get(table.table) ?? []), ...table.addColumns]);
         added.set(table.table, table.addColumns.length);
       }
-      this.writePlans.set(table.table, { ...createRowProjector(table), primaryKey: table.primaryKey });
+      const projector = createRowProjector(table, inferredOf.get(table.table));
+      this.writePlans.set(table.table, { ...projector, primaryKey: table.primaryKey });
     }
     return added;
   }

@@ -20,15 +20,26 @@ export interface RowProjector {
 /**
  * Text and JSON cells may predate an inferred column's widening (a number shaped before the
  * column became text), so even a same-type column normalises them; other same-type cells copy.
+ * `inferred`: the desired columns whose type is inferred from values (TableModel.inferredColumns),
+ * the only ones widened after rows were shaped; undefined when not known, then every text and
+ * JSON column is normalised.
  */
-const needsNormalising = (type: LogicalType): boolean => type === 'string' || type === 'json';
+function needsNormalising(column: ColumnSpec, inferred: ReadonlySet<string> | undefined): boolean {
+  if (column.type !== 'string' && column.type !== 'json') return false;
+  return inferred === undefined || inferred.has(column.name);
+}
 
-/** Built once per table plan; `project` runs per row, so the plan is flattened into arrays. */
-export function createRowProjector(plan: TablePlan): RowProjector {
+/**
+ * Built once per table plan; `project` runs per row, so the plan is flattened into arrays.
+ * `inferred`: see `needsNormalising`. A column missing from it is trusted to hold cells of its
+ * own type already, so name every column the table model may have shaped with another type.
+ */
+export function createRowProjector(plan: TablePlan, inferred?: ReadonlySet<string>): RowProjector {
   const sources: string[] = [];
   const targets: string[] = [];
   const fromTypes: LogicalType[] = [];
   const toTypes: LogicalType[] = [];
+  const normalise: boolean[] = [];
   const columns: ColumnSpec[] = [];
   const seen = new Set<string>();
   let onItself = true;
@@ -37,27 +48,31 @@ export function createRowProjector(plan: TablePlan): RowProjector {
     targets.push(target.name);
     fromTypes.push(source.type);
     toTypes.push(target.type);
+    normalise.push(needsNormalising(source, inferred));
     if (source.name !== target.name || source.type !== target.type || seen.has(target.name)) onItself = false;
     if (!seen.has(target.name)) {
       seen.add(target.name);
       columns.push(target);
     }
   }
-  return { columns, project: onItself ? inPlace(sources, fromTypes) : copying(sources, targets, fromTypes, toTypes) };
+  return {
+    columns,
+    project: onItself ? inPlace(sources, fromTypes, normalise) : copying(sources, targets, fromTypes, toTypes, normalise),
+  };
 }
 
 /**
  * Every column onto itself: only text and JSON cells that are not already text change, so the
- * row is kept (a wide batch would otherwise allocate a second copy of every row).
+ * row is kept (a wide batch would otherwise allocate a second copy of every row). Only the
+ * columns to `normalise` are visited: on a first load, with no inferred column, none.
  */
-function inPlace(sources: readonly string[], types: readonly LogicalType[]): (row: Row) => Row {
+function inPlace(sources: readonly string[], types: readonly LogicalType[], normalise: readonly boolean[]): (row: Row) => Row {
   const names: string[] = [];
   const kinds: LogicalType[] = [];
   sources.forEach((name, i) => {
-    const type = types[i] as LogicalType;
-    if (needsNormalising(type)) {
+    if (normalise[i]) {
       names.push(name);
-      kinds.push(type);
+      kinds.push(types[i] as LogicalType);
     }
   });
   const count = names.length;
@@ -78,9 +93,10 @@ function copying(
   targets: readonly string[],
   fromTypes: readonly LogicalType[],
   toTypes: readonly LogicalType[],
+  normalise: readonly boolean[],
 ): (row: Row) => Row {
   const count = sources.length;
-  const copies = fromTypes.map((from, i) => from === toTypes[i] && !needsNormalising(from));
+  const copies = fromTypes.map((from, i) => from === toTypes[i] && !normalise[i]);
   return (row) => {
     const out: Row = {};
     for (let i = 0; i < count; i++) {

@@ -53,6 +53,13 @@ export interface TableModel {
    */
   shape(record: Readonly<Record<string, unknown>>): Row;
   /**
+   * The columns of `spec` whose type is inferred from values (undeclared keys), the only ones
+   * whose type can change while rows are shaped: a row shaped before its inferred column widened
+   * keeps a cell of the narrower type (a number in what became a text column). Every other
+   * column's cells follow its type's convention (src/schema/types.ts) when `shape` writes them.
+   */
+  readonly inferredColumns: ReadonlySet<string>;
+  /**
    * Columns added or widened by `shape` since the last call (undeclared keys seen for the first
    * time, or inferred columns whose values disagreed). Re-plan before loading when non-empty.
    */
@@ -165,6 +172,12 @@ class Model implements TableModel {
       primaryKey: this.input.primaryKey,
     };
     return this.cachedSpec;
+  }
+
+  get inferredColumns(): ReadonlySet<string> {
+    const columns = new Set<string>();
+    for (const entry of this.inferred.values()) if (entry.type !== null) columns.add(entry.column);
+    return columns;
   }
 
   get mappings(): readonly ColumnMapping[] {

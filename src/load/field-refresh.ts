@@ -95,16 +95,41 @@ function parseUnresolved(text: string | undefined): string[] {
   }
 }
 
-/** The option ids a custom value names: a v2 id or id list, a v1 id text or comma list, `{ id }` objects. */
-function optionIdsOf(value: unknown): string[] {
-  if (value === null || value === undefined || value === '') return [];
-  if (Array.isArray(value)) return value.flatMap(optionIdsOf);
-  if (typeof value === 'object') {
-    const id = (value as Record<string, unknown>).id;
-    return id === null || id === undefined ? [] : [String(id)];
+/**
+ * The first option id `value` names that `options` lacks, as text; undefined when it knows them
+ * all. Values: a v2 id or id list, a v1 id text or comma list, `{ id }` objects, in the order the
+ * value lists them. Runs on every custom value of every record read, so it walks the value in
+ * place and builds no list: only an unknown id, a part of a comma list, and the text of a number
+ * missing from V8's number-string cache allocate.
+ */
+function unknownOption(options: ReadonlySet<string>, value: unknown): string | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (typeof value === 'string') return unknownInIdText(options, value);
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const found = unknownOption(options, value[i]);
+      if (found !== undefined) return found;
+    }
+    return undefined;
   }
-  if (typeof value === 'string') return value.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  return [String(value)];
+  // An `{ id }` object's id is one id, even text with a comma in it.
+  const id = typeof value === 'object' ? (value as Record<string, unknown>).id : value;
+  if (id === null || id === undefined) return undefined;
+  const text = String(id);
+  return options.has(text) ? undefined : text;
+}
+
+/** The first id of a v1 id text or comma list (`'5'`, `'5, 6'`) that `options` lacks; blank parts name none. */
+function unknownInIdText(options: ReadonlySet<string>, text: string): string | undefined {
+  for (let start = 0; start <= text.length; ) {
+    const comma = text.indexOf(',', start);
+    const end = comma === -1 ? text.length : comma;
+    // slice and trim return `text` itself when there is nothing to cut: a single id allocates nothing.
+    const id = text.slice(start, end).trim();
+    if (id !== '' && !options.has(id)) return id;
+    start = end + 1;
+  }
+  return undefined;
 }
 
 function describe(what: string): string {
@@ -112,9 +137,19 @@ function describe(what: string): string {
   return id === undefined ? `custom field ${key}` : `option ${id} of custom field ${key}`;
 }
 
-const SUBFIELD_KEY = /^([0-9a-f]{40})_[a-z0-9_]+$/;
+const SUBFIELD_KEY = /^[0-9a-f]{40}_[a-z0-9_]+$/;
 
 const isEmpty = (value: unknown): boolean => value === null || value === undefined || value === '';
+
+/** `key` when the known fields do not describe it, `<key>=<id>` for an option they lack; else undefined. */
+function unknownValue(known: KnownFields, key: string, value: unknown): string | undefined {
+  if (isEmpty(value)) return undefined;
+  const options = known.get(key);
+  if (options === undefined) return key;
+  if (options === null) return undefined;
+  const id = unknownOption(options, value);
+  return id === undefined ? undefined : `${key}=${id}`;
+}
 
 /**
  * The first value in `record` the known fields do not cover: `<key>` for a field, `<key>=<id>`
@@ -122,19 +157,11 @@ const isEmpty = (value: unknown): boolean => value === null || value === undefin
  * v2 lists a new field's key with null on every record until someone fills it in.
  */
 function unknownIn(known: KnownFields, record: Readonly<Record<string, unknown>>, v1: boolean): string | undefined {
-  const check = (key: string, value: unknown): string | undefined => {
-    if (isEmpty(value)) return undefined;
-    const options = known.get(key);
-    if (options === undefined) return key;
-    if (options === null) return undefined;
-    const id = optionIdsOf(value).find((candidate) => !options.has(candidate));
-    return id === undefined ? undefined : `${key}=${id}`;
-  };
   if (!v1) {
     const custom = record.custom_fields;
     if (typeof custom !== 'object' || custom === null) return undefined;
     for (const key in custom) {
-      const found = check(key, (custom as Record<string, unknown>)[key]);
+      const found = unknownValue(known, key, (custom as Record<string, unknown>)[key]);
       if (found !== undefined) return found;
     }
     return undefined;
@@ -142,12 +169,14 @@ function unknownIn(known: KnownFields, record: Readonly<Record<string, unknown>>
   // v1 (leads): custom values are top-level keys, with `<key>_<subfield>` companions.
   for (const key in record) {
     if (isCustomFieldKey(key)) {
-      const found = check(key, record[key]);
+      const found = unknownValue(known, key, record[key]);
       if (found !== undefined) return found;
       continue;
     }
-    const parent = SUBFIELD_KEY.exec(key)?.[1];
-    if (parent !== undefined && !isEmpty(record[key]) && !known.has(parent)) return parent;
+    // Emptiness first: it is cheaper than the pattern, and an empty companion needs nothing.
+    if (isEmpty(record[key]) || !SUBFIELD_KEY.test(key)) continue;
+    const parent = key.slice(0, 40);
+    if (!known.has(parent)) return parent;
   }
   return undefined;
 }

@@ -54,6 +54,77 @@ describe('unknownFieldValues', () => {
   });
 });
 
+describe('unknownFieldValues: each form of a value', () => {
+  const v2 = (values: Record<string, unknown>): string[] => unknownFieldValues(DEFINITIONS, [{ id: 1, custom_fields: values }], 'v2');
+  const v1 = (values: Record<string, unknown>): string[] => unknownFieldValues(DEFINITIONS, [{ id: 'u', ...values }], 'v1');
+
+  it('reads a v2 id and a v2 id list, reporting unknown ids in the order the value lists them', () => {
+    expect(v2({ [RISK]: 1 })).toEqual([]);
+    expect(v2({ [RISK]: 4 })).toEqual([`${RISK}=4`]);
+    expect(v2({ [TAGS]: [6, 5] })).toEqual([]);
+    expect(v2({ [TAGS]: [5, 9, 6, 8] })).toEqual([`${TAGS}=9`, `${TAGS}=8`]);
+    expect(v2({ [TAGS]: [5, [6, 7]] })).toEqual([`${TAGS}=7`]);
+  });
+
+  it('reads v1 id text and comma lists, trimming spaces and skipping blank parts', () => {
+    expect(v1({ [RISK]: '1' })).toEqual([]);
+    expect(v1({ [RISK]: '3' })).toEqual([`${RISK}=3`]);
+    expect(v1({ [TAGS]: ' 5 , ,6,' })).toEqual([]);
+    expect(v1({ [TAGS]: '9, 5 ,8' })).toEqual([`${TAGS}=9`, `${TAGS}=8`]);
+    expect(v1({ [TAGS]: ' , ' })).toEqual([]);
+    expect(v2({ [TAGS]: ['5', '6,7'] })).toEqual([`${TAGS}=7`]);
+  });
+
+  it('reads `{ id }` objects, alone or in a list; an object without an id names no option', () => {
+    expect(v2({ [RISK]: { id: 2, label: 'label 2' } })).toEqual([]);
+    expect(v2({ [RISK]: { id: 3, label: 'new' } })).toEqual([`${RISK}=3`]);
+    expect(v2({ [TAGS]: [{ id: 5 }, { id: 7, label: 'x' }, { id: null }] })).toEqual([`${TAGS}=7`]);
+    expect(v2({ [RISK]: { label: 'no id' }, [TAGS]: { id: null } })).toEqual([]);
+    // An object's id is one id, whatever text it is.
+    expect(v2({ [TAGS]: { id: '5,6' } })).toEqual([`${TAGS}=5,6`]);
+  });
+
+  it('needs nothing for empty values, known or not; an empty list names no option', () => {
+    for (const value of [null, undefined, '']) {
+      expect(v2({ [RISK]: value, [TAGS]: value, [NEW]: value })).toEqual([]);
+      expect(v1({ [RISK]: value, [TAGS]: value, [NEW]: value, [`${NEW}_currency`]: value })).toEqual([]);
+    }
+    expect(v2({ [TAGS]: [] })).toEqual([]);
+    expect(v1({ [TAGS]: [] })).toEqual([]);
+  });
+
+  it('reports an unknown field by its key, whatever its value, and any value of a field without options is known', () => {
+    expect(v2({ [NEW]: 0 })).toEqual([NEW]);
+    expect(v2({ [NEW]: [1] })).toEqual([NEW]);
+    expect(v1({ [NEW]: '1,2' })).toEqual([NEW]);
+    expect(v2({ [NOTE]: { id: 99 }, [RISK]: 1 })).toEqual([]);
+  });
+
+  it('finds what the per-value id lists of the first version found, in the same order', () => {
+    // The check as it was: every option id of a value as a list, then the unknown ones.
+    const idsOf = (value: unknown): string[] => {
+      if (value === null || value === undefined || value === '') return [];
+      if (Array.isArray(value)) return value.flatMap(idsOf);
+      if (typeof value === 'object') {
+        const id = (value as Record<string, unknown>).id;
+        return id === null || id === undefined ? [] : [String(id)];
+      }
+      if (typeof value === 'string') return value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+      return [String(value)];
+    };
+    const known = new Set(['5', '6']);
+    const values: unknown[] = [
+      5, 7, 5.5, true, '5', '7', '5,7', ',,', ' 6 ,5 ', '6,,7,8', [5, 6], [6, 7, 8], [], [[5], [8]], ['5,6', 7],
+      { id: 5 }, { id: 7 }, { id: '5' }, { id: '5,6' }, { id: null }, {}, [{ id: 6 }, { id: 9 }], [null, '', 7], '\u00a05\t',
+    ];
+    for (const value of values) {
+      // Each unknown id once, in order: the check runs again after marking the one it found known.
+      const expected = [...new Set(idsOf(value).filter((id) => !known.has(id)))].map((id) => `${TAGS}=${id}`);
+      expect(v2({ [TAGS]: value }), JSON.stringify(value)).toEqual(expected);
+    }
+  });
+});
+
 describe('the list cadence', () => {
   it('parses --refresh-lists and decides when a list is due', () => {
     expect(parseRefreshLists('always')).toBe(0);

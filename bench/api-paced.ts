@@ -16,6 +16,12 @@ const LATENCY_MS = 300;
 const CURSORS = 4;
 const PLANS = [['lite', 20], ['ultimate', 120]] as const;
 
+/** `BENCH_PACED_PLANS=lite` (or `ultimate`): one plan only. */
+function selectedPlans(): (typeof PLANS)[number][] {
+  const wanted = (process.env.BENCH_PACED_PLANS ?? '').split(',').map((name) => name.trim()).filter((name) => name !== '');
+  return wanted.length === 0 ? [...PLANS] : PLANS.filter(([plan]) => wanted.includes(plan));
+}
+
 export async function apiPacedScenario(dir: string): Promise<void> {
   const scale = Number(process.env.BENCH_PACED_SCALE ?? 1);
   const deals = Math.round(100_000 * scale);
@@ -24,7 +30,7 @@ export async function apiPacedScenario(dir: string): Promise<void> {
   const target = await postgresTarget(dir);
   if (!target) return;
   try {
-    for (const [plan, burst] of PLANS) {
+    for (const [plan, burst] of selectedPlans()) {
       const sandbox = await startRemoteSandbox({ seed: 42, deals, persons: deals / 2, activities: 2 * deals, latency: { ms: LATENCY_MS, jitter: 0.5 }, requestsPer2s: burst });
       try {
         let oneCursorRequests = 0;

@@ -6,6 +6,7 @@
 // the memory of the process that spawned us, because Linux keeps the high-water mark across
 // fork + exec, and the bench process holds the whole sandbox.
 import { readFileSync, writeSync } from 'node:fs';
+import { mainThreadCpuSeconds } from './main-thread-cpu.mjs';
 
 const started = process.hrtime.bigint();
 
@@ -24,7 +25,7 @@ process.on('exit', (exitCode) => {
   const usage = process.resourceUsage();
   const cpuSeconds = (usage.userCPUTime + usage.systemCPUTime) / 1e6;
   // The last line of stdout, written synchronously: the parent parses it.
-  writeSync(1, `\n${JSON.stringify({ exitCode, seconds, cpuSeconds, peakRssMb: peakRssMb() })}\n`);
+  writeSync(1, `\n${JSON.stringify({ exitCode, seconds, cpuSeconds, mainThreadCpuSeconds: mainThreadCpuSeconds(), peakRssMb: peakRssMb() })}\n`);
 });
 
 await import('../bin/pipedrive-loader.js');

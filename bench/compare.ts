@@ -35,7 +35,9 @@ function line(label: string, side: Side): string {
   const { rows, run } = side;
   return (
     `  ${label.padEnd(10)} ${integer(rows / run.seconds).padStart(7)} rows/s (${run.seconds.toFixed(1)} s), ` +
-    `own CPU ${perRow(run.cpuSeconds, rows).padStart(7)}/row, peak RSS ${run.peakRssMb.toFixed(0)} MB; ` +
+    `own CPU ${perRow(run.cpuSeconds, rows).padStart(7)}/row` +
+    (run.mainThreadCpuSeconds === undefined ? '' : ` (main thread ${perRow(run.mainThreadCpuSeconds, rows)})`) +
+    `, peak RSS ${run.peakRssMb.toFixed(0)} MB; ` +
     `sandbox ${perRow(side.sandboxSeconds, rows)}/row, database ${side.serverSeconds === undefined ? 'in-process' : `${perRow(side.serverSeconds, rows)}/row`}` +
     (run.exitCode !== undefined && run.exitCode !== 0 ? `, EXIT ${run.exitCode}` : '')
   );

@@ -11,6 +11,8 @@ export interface RunResult {
   readonly seconds: number;
   /** The process's own CPU time (user + system), steadier than wall time on a busy machine. */
   readonly cpuSeconds: number;
+  /** The main (JavaScript) thread's share of cpuSeconds, where /proc tells it (main-thread-cpu.mjs). */
+  readonly mainThreadCpuSeconds?: number;
   readonly peakRssMb: number;
   /** Reference only: rows it wrote, and its PostgreSQL backend's CPU. */
   readonly rows?: number;

@@ -17,6 +17,7 @@ import http from 'node:http';
 import { URL } from 'node:url';
 import { TextDecoder } from 'node:util';
 import { readFileSync } from 'node:fs';
+import { mainThreadCpuSeconds } from './main-thread-cpu.mjs';
 import { PipedriveClient } from '../dist/src/pipedrive/index.js';
 import { STREAMS } from '../dist/src/pipedrive/catalog.js';
 import { requestParams } from '../dist/src/load/stream-reader.js';
@@ -224,6 +225,7 @@ console.log(JSON.stringify({
   rows,
   seconds: Number(process.hrtime.bigint() - started) / 1e9,
   cpuSeconds: (usage.userCPUTime + usage.systemCPUTime) / 1e6,
+  mainThreadCpuSeconds: mainThreadCpuSeconds(),
   peakRssMb: kb === undefined ? usage.maxRSS / 1024 : Number(kb) / 1024,
   dbCpuSeconds,
 }));

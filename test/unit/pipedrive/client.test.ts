@@ -231,6 +231,56 @@ describe('PipedriveClient error mapping', () => {
   });
 });
 
+interface ArrivalCountingServer {
+  readonly fetch: typeof fetch;
+  /** Each answered request's sending and answer times. */
+  readonly served: { sent: number; answered: number }[];
+  rejected(): number;
+}
+
+/**
+ * A server with Pipedrive's burst window: it counts a request when it arrives (after `uplink` ms),
+ * answers `downlink` ms later, and refuses with a 429 a request that finds `limit` in the last
+ * 2 s. `withHeaders`: every answer carries x-ratelimit-limit / -remaining / -reset (whole seconds,
+ * rounded up) as Pipedrive's do; otherwise only the 429 says anything.
+ */
+function arrivalCountingServer(
+  clock: VirtualClock,
+  limit: number,
+  delays: { readonly uplink: () => number; readonly downlink: () => number },
+  withHeaders: boolean,
+): ArrivalCountingServer {
+  const arrivals: number[] = [];
+  const served: { sent: number; answered: number }[] = [];
+  let rejected = 0;
+  const limitHeader: Record<string, string> = withHeaders ? { 'x-ratelimit-limit': String(limit) } : {};
+  const fetchImpl = (async () => {
+    const sent = clock.now();
+    await clock.sleep(delays.uplink());
+    const arrived = clock.now();
+    const counted = arrivals.filter((a) => a > arrived - 2000);
+    await clock.sleep(delays.downlink());
+    served.push({ sent, answered: clock.now() });
+    if (counted.length >= limit) {
+      rejected += 1;
+      return json({ success: false, error: 'Request over limit' }, 429, { ...limitHeader, 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' });
+    }
+    arrivals.push(arrived);
+    if (!withHeaders) return deals();
+    const reset = Math.max(1, Math.ceil(((counted[0] ?? arrived) + 2000 - arrived) / 1000));
+    return ok([], undefined, { ...limitHeader, 'x-ratelimit-remaining': String(limit - counted.length - 1), 'x-ratelimit-reset': String(reset) });
+  }) as typeof fetch;
+  return { fetch: fetchImpl, served, rejected: () => rejected };
+}
+
+/** Reads `pages` pages of /deals per stream name, the streams concurrently, each page after the last. */
+function readStreams(client: PipedriveClient, pages: Readonly<Record<string, number>>): Promise<void[]> {
+  const stream = async (name: string, count: number): Promise<void> => {
+    for (let page = 0; page < count; page++) await client.get('v2', '/deals', { cursor: `${name}-${page}` }, { stream: name });
+  };
+  return Promise.all(Object.entries(pages).map(([name, count]) => stream(name, count)));
+}
+
 describe('PipedriveClient pacing', () => {
   it('waits for x-ratelimit-reset when x-ratelimit-remaining reaches 0, before the next request', async () => {
     const waits: WaitEvent[] = [];
@@ -292,36 +342,17 @@ describe('PipedriveClient pacing', () => {
     const clock = new VirtualClock();
     const random = seededRandom(7);
     const limit = 5;
-    const arrivals: number[] = [];
-    const served: { sent: number; answered: number }[] = [];
-    let rejected = 0;
-    const fetchImpl = (async () => {
-      const sent = clock.now();
-      await clock.sleep(Math.floor(random() * 400));
-      const arrived = clock.now();
-      const inWindow = arrivals.filter((a) => a > arrived - 2000).length;
-      await clock.sleep(Math.floor(random() * 400));
-      served.push({ sent, answered: clock.now() });
-      if (inWindow >= limit) {
-        rejected += 1;
-        return json({ success: false, error: 'Request over limit' }, 429, { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' });
-      }
-      arrivals.push(arrived);
-      return deals();
-    }) as typeof fetch;
-    const client = new PipedriveClient({ apiToken: TOKEN, requestsPer2s: limit, fetch: fetchImpl, now: clock.now, sleep: clock.sleep });
-    const stream = async (name: string, pages: number): Promise<void> => {
-      for (let page = 0; page < pages; page++) await client.get('v2', '/deals', { cursor: `${name}-${page}` }, { stream: name });
-    };
-    await clock.run(Promise.all([stream('deals', 12), stream('persons', 9), stream('activities', 15), stream('products', 2)]));
-    expect(rejected).toBe(0);
+    const server = arrivalCountingServer(clock, limit, { uplink: () => Math.floor(random() * 400), downlink: () => Math.floor(random() * 400) }, false);
+    const client = new PipedriveClient({ apiToken: TOKEN, requestsPer2s: limit, fetch: server.fetch, now: clock.now, sleep: clock.sleep });
+    await clock.run(readStreams(client, { deals: 12, persons: 9, activities: 15, products: 2 }));
+    expect(server.rejected()).toBe(0);
     expect(Object.fromEntries([...client.usage.byStream()].map(([name, usage]) => [name, usage.requests]))).toEqual({
       deals: 12,
       persons: 9,
       activities: 15,
       products: 2,
     });
-    expect(worstCaseInWindow(served, 2000)).toBeLessThanOrEqual(limit);
+    expect(worstCaseInWindow(server.served, 2000)).toBeLessThanOrEqual(limit);
   });
 
   it('alone on its token at full speed: paced by its own window, not also by the whole seconds of x-ratelimit-reset', async () => {
@@ -331,32 +362,12 @@ describe('PipedriveClient pacing', () => {
     const clock = new VirtualClock();
     const random = seededRandom(11);
     const limit = 20;
-    const arrivals: number[] = [];
-    const served: { sent: number; answered: number }[] = [];
-    let rejected = 0;
-    const fetchImpl = (async () => {
-      const sent = clock.now();
-      await clock.sleep(50 + Math.floor(random() * 100));
-      const arrived = clock.now();
-      const counted = arrivals.filter((a) => a > arrived - 2000);
-      await clock.sleep(100 + Math.floor(random() * 100));
-      served.push({ sent, answered: clock.now() });
-      if (counted.length >= limit) {
-        rejected += 1;
-        return json({ success: false, error: 'Request over limit' }, 429, { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '1' });
-      }
-      arrivals.push(arrived);
-      const reset = Math.max(1, Math.ceil(((counted[0] ?? arrived) + 2000 - arrived) / 1000));
-      return ok([], undefined, { 'x-ratelimit-limit': String(limit), 'x-ratelimit-remaining': String(limit - counted.length - 1), 'x-ratelimit-reset': String(reset) });
-    }) as typeof fetch;
-    const client = new PipedriveClient({ apiToken: TOKEN, requestsPer2s: limit, fetch: fetchImpl, now: clock.now, sleep: clock.sleep });
-    const stream = async (name: string, pages: number): Promise<void> => {
-      for (let page = 0; page < pages; page++) await client.get('v2', '/deals', { cursor: `${name}-${page}` }, { stream: name });
-    };
+    const server = arrivalCountingServer(clock, limit, { uplink: () => 50 + Math.floor(random() * 100), downlink: () => 100 + Math.floor(random() * 100) }, true);
+    const client = new PipedriveClient({ apiToken: TOKEN, requestsPer2s: limit, fetch: server.fetch, now: clock.now, sleep: clock.sleep });
     const started = clock.now();
-    await clock.run(Promise.all(['deals', 'persons', 'activities', 'organizations', 'notes', 'leads'].map((name) => stream(name, 40))));
-    expect(rejected).toBe(0);
-    expect(worstCaseInWindow(served, 2000)).toBeLessThanOrEqual(limit);
+    await clock.run(readStreams(client, { deals: 40, persons: 40, activities: 40, organizations: 40, notes: 40, leads: 40 }));
+    expect(server.rejected()).toBe(0);
+    expect(worstCaseInWindow(server.served, 2000)).toBeLessThanOrEqual(limit);
     // 240 requests, 20 a window, each counted by the client until 2 s after its answer (≤ 350 ms):
     // 12 windows of at most 2.35 s; it takes 26.1 s. Pausing also whenever remaining fell to the
     // requests in flight, it took 30.2 s.

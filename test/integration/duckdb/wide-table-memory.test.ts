@@ -71,45 +71,44 @@ async function shownAs(setting: string): Promise<string> {
   }
 }
 
+/** An open client on the test file with `settings` in its profile, closed after `work`. */
+async function withClient(settings: Record<string, unknown>, work: (client: DuckDBClient) => Promise<void>): Promise<void> {
+  const client = new DuckDBClient(duckdbTarget(db.path, settings));
+  await client.open();
+  try {
+    await work(client);
+  } finally {
+    await client.close();
+  }
+}
+
 describe('DuckDB memory_limit and wide tables', () => {
   it('commits 16,500 rows into a 1,034-column table with the default settings', { timeout: 180_000 }, async () => {
     const spec = wideSpec(1_034);
-    const client = new DuckDBClient(duckdbTarget(db.path));
-    await client.open();
-    try {
+    await withClient({}, async (client) => {
       await createTable(client, spec);
       await insertBatches(client, spec, 16_500, 500);
       const [count] = await client.query<{ n: number }>(`SELECT count(*)::INTEGER AS n FROM ${SCHEMA}.deals`);
       expect(count?.n).toBe(16_500);
       expect(await memoryLimitOf(client)).toBe(await shownAs(`${memoryLimitMbFor(1_034)}MB`));
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it('keeps the default for a table of ordinary width', async () => {
     const spec = wideSpec(111);
-    const client = new DuckDBClient(duckdbTarget(db.path));
-    await client.open();
-    try {
+    await withClient({}, async (client) => {
       await createTable(client, spec);
       await insertBatches(client, spec, 10, 10);
       expect(await memoryLimitOf(client)).toBe(await shownAs('512MB'));
-    } finally {
-      await client.close();
-    }
+    });
   });
 
   it('never changes a memory_limit the profile set', async () => {
     const spec = wideSpec(1_034);
-    const client = new DuckDBClient(duckdbTarget(db.path, { memory_limit: '3GB' }));
-    await client.open();
-    try {
+    await withClient({ memory_limit: '3GB' }, async (client) => {
       await createTable(client, spec);
       await insertBatches(client, spec, 10, 10);
       expect(await memoryLimitOf(client)).toBe(await shownAs('3GB'));
-    } finally {
-      await client.close();
-    }
+    });
   });
 });

@@ -39,7 +39,7 @@ export interface Position {
   readonly id: number;
 }
 
-export function compare(a: Position, b: Position): number {
+function compare(a: Position, b: Position): number {
   return a.time - b.time || a.id - b.id;
 }
 
